@@ -1,0 +1,76 @@
+/**
+ * The one LLM interface the agent code sees. Every engine (web-llm on WebGPU, wllama in WASM, node-llama-cpp in
+ * Node) implements it, so the Memory Manager and Answer Agent never know which engine runs them.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** A JSON Schema object, as passed to the engines' grammar/structured-output support. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface CompletionOptions {
+  /** Always required: an unbounded generation on a small model can run for minutes. */
+  maxTokens: number;
+  temperature?: number;
+  /** Constrain the output to this schema (grammar-guaranteed on every engine). */
+  jsonSchema?: JsonSchema;
+  signal?: AbortSignal;
+  /** Called with each new piece of text as it is generated. */
+  onToken?: (delta: string) => void;
+}
+
+export interface CompletionUsage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens served from the engine's prompt (KV) cache, where the engine reports it. */
+  cachedTokens?: number;
+}
+
+export interface CompletionTimings {
+  /** Wall time of the whole call, measured by the adapter. */
+  totalMs: number;
+  /** Time to read the prompt, where the engine reports it. */
+  prefillMs?: number;
+  /** Time spent generating, where the engine reports it. */
+  decodeMs?: number;
+}
+
+export interface CompletionResult {
+  text: string;
+  usage: CompletionUsage;
+  timings: CompletionTimings;
+  finishReason: 'stop' | 'length' | 'abort';
+}
+
+export type EngineId = 'webllm' | 'wllama' | 'node-llama-cpp';
+
+export interface LLMClient {
+  readonly engine: EngineId;
+  readonly modelId: string;
+  complete(messages: ChatMessage[], options: CompletionOptions): Promise<CompletionResult>;
+  dispose(): Promise<void>;
+}
+
+/** Thrown for every engine failure the user should see, with the engine named. */
+export class LLMError extends Error {
+  constructor(
+    message: string,
+    readonly engine: EngineId,
+    readonly kind: 'load' | 'generate' | 'abort' | 'unsupported' | 'device-lost',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LLMError';
+  }
+}
+
+export function assertValidOptions(options: CompletionOptions, engine: EngineId): void {
+  if (!Number.isInteger(options.maxTokens) || options.maxTokens <= 0) {
+    throw new LLMError(`maxTokens must be a positive integer, got ${String(options.maxTokens)}`, engine, 'generate');
+  }
+}
