@@ -1,0 +1,158 @@
+import type { Wllama } from '@wllama/wllama';
+// Self-hosted: a `?url` import only emits the file as an asset of our own origin; wllama's JS stays lazy below.
+import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
+import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
+import { assertValidOptions, LLMError } from './types';
+
+export interface LoadProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface WllamaClientOptions {
+  modelId: string;
+  url: string;
+  /** Threads for llama.cpp; wllama's own default is half the cores (1 on a 2-core machine). */
+  threads: number;
+  /** 0 keeps every layer on the CPU: needed on software WebGPU adapters, where offloading is slower. */
+  gpuLayers?: number;
+  contextSize?: number;
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface WllamaClient extends LLMClient {
+  readonly threads: number;
+  readonly multithreaded: boolean;
+  readonly loadMs: number;
+}
+
+async function importWllama(): Promise<typeof import('@wllama/wllama')> {
+  return import('@wllama/wllama');
+}
+
+function toLLMError(error: unknown, kind: 'load' | 'generate', what: string): LLMError {
+  if (error instanceof LLMError) return error;
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'AbortError' || name === 'WllamaAbortError') {
+    return new LLMError(`${what} was cancelled`, 'wllama', 'abort', { cause: error });
+  }
+  return new LLMError(`${what} failed: ${message}`, 'wllama', kind, { cause: error });
+}
+
+export async function createWllamaClient(options: WllamaClientOptions): Promise<WllamaClient> {
+  const { Wllama } = await importWllama();
+  const started = performance.now();
+  const wllama: Wllama = new Wllama(
+    { default: wllamaWasmUrl },
+    {
+      // Load from wllama's cache (OPFS) when the network is gone: the app must work offline once models are cached.
+      allowOffline: true,
+      suppressNativeLog: true,
+      logger: { debug: () => {}, log: () => {}, warn: console.warn, error: console.error },
+    },
+  );
+  // wllama's default fetches compat worker/wasm files from a CDN; we make no request to other origins.
+  wllama.setCompat(null);
+  try {
+    await wllama.loadModelFromUrl(options.url, {
+      n_threads: options.threads,
+      n_ctx: options.contextSize ?? 4096,
+      ...(options.gpuLayers !== undefined ? { n_gpu_layers: options.gpuLayers } : {}),
+      progressCallback: ({ loaded, total }: LoadProgress) => options.onProgress?.({ loaded, total }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      useCache: true,
+    });
+  } catch (error) {
+    await wllama.exit().catch(() => {});
+    const hint = /404|not found|fetch/i.test(String(error)) ? ` (could not fetch ${options.url})` : '';
+    throw toLLMError(error, 'load', `Loading ${options.modelId} with wllama${hint}`);
+  }
+  const loadMs = performance.now() - started;
+
+  // wllama runs one llama.cpp server context; queue calls so an abort or error in one never tangles another.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function run(messages: ChatMessage[], opts: CompletionOptions): Promise<CompletionResult> {
+    assertValidOptions(opts, 'wllama');
+    if (opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'wllama', 'abort');
+    const t0 = performance.now();
+    const params = {
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      max_tokens: opts.maxTokens,
+      temperature: opts.temperature ?? 0,
+      // Keep llama.cpp's prompt cache on: calls that share a prompt prefix skip re-reading it.
+      cache_prompt: true,
+      ...(opts.jsonSchema
+        ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'output', schema: opts.jsonSchema, strict: true } } }
+        : {}),
+      ...(opts.signal ? { abortSignal: opts.signal } : {}),
+    };
+    let text = '';
+    let finish: string | null = null;
+    let usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } } | null | undefined;
+    let timings: { prompt_ms: number; predicted_ms: number; cache_n: number; prompt_n: number; predicted_n: number } | undefined;
+    try {
+      const stream = await wllama.createChatCompletion({ ...params, stream: true });
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        const delta = choice?.delta.content ?? '';
+        if (delta) {
+          text += delta;
+          opts.onToken?.(delta);
+        }
+        if (choice?.finish_reason) finish = choice.finish_reason;
+        if (chunk.usage) usage = chunk.usage;
+        if (chunk.timings) timings = chunk.timings;
+      }
+    } catch (error) {
+      throw toLLMError(error, 'generate', 'Generation');
+    }
+    if (opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'wllama', 'abort');
+    const cached = usage?.prompt_tokens_details?.cached_tokens ?? timings?.cache_n;
+    return {
+      text,
+      usage: {
+        // llama.cpp's timings count cached and freshly read prompt tokens apart; usage may be absent in a stream.
+        promptTokens: usage?.prompt_tokens ?? (timings ? timings.prompt_n + timings.cache_n : 0),
+        completionTokens: usage?.completion_tokens ?? timings?.predicted_n ?? 0,
+        ...(cached !== undefined ? { cachedTokens: cached } : {}),
+      },
+      timings: {
+        totalMs: performance.now() - t0,
+        ...(timings ? { prefillMs: timings.prompt_ms, decodeMs: timings.predicted_ms } : {}),
+      },
+      finishReason: finish === 'length' ? 'length' : 'stop',
+    };
+  }
+
+  return {
+    engine: 'wllama',
+    modelId: options.modelId,
+    threads: wllama.getNumThreads(),
+    multithreaded: wllama.isMultithread(),
+    loadMs,
+    complete(messages, opts) {
+      const result = queue.then(() => run(messages, opts));
+      queue = result.catch(() => {});
+      return result;
+    },
+    async dispose() {
+      await wllama.exit();
+    },
+  };
+}
+
+/** Removes every GGUF file wllama has cached in this origin's storage. */
+export async function clearWllamaCache(): Promise<void> {
+  const { CacheManager } = await importWllama();
+  await new CacheManager().clear();
+}
+
+/** Bytes of GGUF files wllama has cached, so the UI can show what "clear cache" frees. */
+export async function wllamaCacheBytes(): Promise<number> {
+  const { CacheManager } = await importWllama();
+  const entries = await new CacheManager().list();
+  return entries.reduce((sum, e) => sum + e.size, 0);
+}
