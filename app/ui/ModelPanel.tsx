@@ -1,0 +1,184 @@
+import { useEffect, useRef, useState } from 'react';
+import type { LoadedChatModel, ModelLoadProgress } from '../llm/browserEngines';
+import { clearChatModelCache, loadChatModel } from '../llm/browserEngines';
+import type { Capabilities } from '../llm/capabilities';
+import { CATALOG, formatBytes, normalizeBaseUrl } from '../llm/catalog';
+import type { BrowserEngine, EngineChoice } from '../llm/engineChoice';
+import { availableModels } from '../llm/engineChoice';
+import type { Settings } from './settings';
+
+interface ModelPanelProps {
+  caps: Capabilities;
+  choice: EngineChoice;
+  settings: Settings;
+  updateSettings: (patch: Partial<Settings>) => void;
+  loaded: LoadedChatModel | null;
+  onLoaded: (model: LoadedChatModel | null) => void;
+}
+
+type LoadState =
+  | { status: 'idle' }
+  | { status: 'loading'; progress: ModelLoadProgress }
+  | { status: 'error'; message: string };
+
+/** Asks this server whether it holds local model files (what `npm run models:fetch` lays out). */
+function useLocalModelsAvailable(): boolean {
+  const [available, setAvailable] = useState(false);
+  useEffect(() => {
+    let live = true;
+    fetch('/models/manifest.json', { method: 'HEAD' })
+      .then((r) => live && setAvailable(r.ok))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+  return available;
+}
+
+export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onLoaded }: ModelPanelProps) {
+  const models = availableModels(CATALOG, caps, choice);
+  const firstUsable = models.find((m) => m.usable)?.entry.id ?? null;
+  const selectedId = models.some((m) => m.entry.id === settings.chatModelId && m.usable) ? settings.chatModelId : firstUsable;
+  const selected = models.find((m) => m.entry.id === selectedId)?.entry;
+  const [state, setState] = useState<LoadState>({ status: 'idle' });
+  const [cacheMessage, setCacheMessage] = useState('');
+  const abortRef = useRef<AbortController | null>(null);
+  const localAvailable = useLocalModelsAvailable();
+  const baseUrl = normalizeBaseUrl(settings.modelBaseUrl);
+
+  async function load() {
+    if (!selected) return;
+    const controller = new AbortController();
+    abortRef.current = controller;
+    setState({ status: 'loading', progress: { fraction: 0, text: 'Starting…' } });
+    try {
+      if (loaded) {
+        await loaded.client.dispose();
+        onLoaded(null);
+      }
+      const model = await loadChatModel({
+        entry: selected,
+        choice,
+        caps,
+        baseUrl,
+        signal: controller.signal,
+        onProgress: (progress) => setState({ status: 'loading', progress }),
+      });
+      onLoaded(model);
+      setState({ status: 'idle' });
+    } catch (error) {
+      setState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      abortRef.current = null;
+    }
+  }
+
+  async function clearCache() {
+    if (!selected) return;
+    setCacheMessage('Clearing…');
+    try {
+      if (loaded?.client.modelId === selected.id) {
+        await loaded.client.dispose();
+        onLoaded(null);
+      }
+      await clearChatModelCache(selected, baseUrl);
+      setCacheMessage(`Cleared the cached files of ${selected.engine === 'wllama' ? 'every GGUF model' : selected.id}.`);
+    } catch (error) {
+      setCacheMessage(`Could not clear the cache: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  return (
+    <section aria-labelledby="model-title" className="panel">
+      <h2 id="model-title">Chat model</h2>
+      <div className="row">
+        <label htmlFor="engine-override">Engine</label>
+        <select
+          id="engine-override"
+          value={settings.engineOverride ?? ''}
+          onChange={(e) => updateSettings({ engineOverride: (e.target.value || null) as BrowserEngine | null })}
+        >
+          <option value="">Automatic (recommended)</option>
+          <option value="webllm">web-llm (WebGPU)</option>
+          <option value="wllama">llama.cpp / wllama (WebAssembly)</option>
+        </select>
+      </div>
+      <div className="row">
+        <label htmlFor="model-base-url">Model files from</label>
+        <input
+          id="model-base-url"
+          value={settings.modelBaseUrl}
+          placeholder="Hugging Face (default)"
+          onChange={(e) => updateSettings({ modelBaseUrl: e.target.value })}
+        />
+        {localAvailable && baseUrl !== '/models/' && (
+          <button type="button" onClick={() => updateSettings({ modelBaseUrl: '/models/' })}>
+            Use this server's local files
+          </button>
+        )}
+      </div>
+      <fieldset disabled={state.status === 'loading'}>
+        <legend>Models for {choice.engine === 'webllm' ? 'web-llm' : 'llama.cpp'}</legend>
+        <ul className="model-list">
+          {models.map(({ entry, usable, note }) => (
+            <li key={entry.id}>
+              <label className={usable ? '' : 'unusable'}>
+                <input
+                  type="radio"
+                  name="chat-model"
+                  value={entry.id}
+                  checked={entry.id === selectedId}
+                  disabled={!usable}
+                  onChange={() => updateSettings({ chatModelId: entry.id })}
+                />
+                {entry.label} — {formatBytes(entry.sizeBytes, entry.sizeApproximate)}, context {entry.contextLength.toLocaleString()}
+                {note && <span className="note"> ({note})</span>}
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
+      {selected && (
+        <p className="source" data-testid="model-source">
+          Files from {baseUrl ? `this server (${baseUrl})` : 'their public source'}; cached in this browser after the first download.
+        </p>
+      )}
+      <div className="row">
+        {state.status === 'loading' ? (
+          <button type="button" onClick={() => abortRef.current?.abort()}>
+            Cancel
+          </button>
+        ) : (
+          <button type="button" disabled={!selected} onClick={() => void load()} data-testid="load-model">
+            {selected ? `Download and load ${selected.id} (${formatBytes(selected.sizeBytes, selected.sizeApproximate)})` : 'No model fits this browser'}
+          </button>
+        )}
+        <button type="button" disabled={!selected || state.status === 'loading'} onClick={() => void clearCache()}>
+          Clear model cache
+        </button>
+      </div>
+      {state.status === 'loading' && (
+        <div className="progress">
+          <progress
+            aria-label="Model download progress"
+            max={1}
+            {...(state.progress.fraction !== null ? { value: state.progress.fraction } : {})}
+          />
+          <span>{state.progress.text}</span>
+        </div>
+      )}
+      {state.status === 'error' && (
+        <p role="alert" className="error" data-testid="model-error">
+          {state.message}
+        </p>
+      )}
+      {cacheMessage && <p role="status">{cacheMessage}</p>}
+      {loaded && (
+        <p role="status" data-testid="model-loaded">
+          Loaded {loaded.client.modelId} in {(loaded.loadMs / 1000).toFixed(1)} s — {loaded.runtime}
+        </p>
+      )}
+    </section>
+  );
+}

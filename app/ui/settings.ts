@@ -1,0 +1,46 @@
+import { useCallback, useState } from 'react';
+import type { BrowserEngine } from '../llm/engineChoice';
+import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
+
+export interface Settings {
+  /** '' = real remote sources; otherwise a base URL on this origin that holds the model files. */
+  modelBaseUrl: string;
+  engineOverride: BrowserEngine | null;
+  chatModelId: string | null;
+  embeddingModelId: string;
+}
+
+const KEY = 'memory-r1.settings.v1';
+
+// Tests (and anyone serving their own model files) set VITE_MODEL_BASE_URL at build/serve time.
+const ENV_BASE_URL: string = import.meta.env.VITE_MODEL_BASE_URL ?? '';
+
+export function defaultSettings(): Settings {
+  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID };
+}
+
+function readSettings(): Settings {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (!raw) return defaultSettings();
+    return { ...defaultSettings(), ...(JSON.parse(raw) as Partial<Settings>) };
+  } catch {
+    return defaultSettings();
+  }
+}
+
+export function useSettings(): [Settings, (patch: Partial<Settings>) => void] {
+  const [settings, setSettings] = useState<Settings>(readSettings);
+  const update = useCallback((patch: Partial<Settings>) => {
+    setSettings((current) => {
+      const next = { ...current, ...patch };
+      try {
+        localStorage.setItem(KEY, JSON.stringify(next));
+      } catch {
+        // Storage full or blocked: the setting still applies for this session.
+      }
+      return next;
+    });
+  }, []);
+  return [settings, update];
+}

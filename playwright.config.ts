@@ -1,0 +1,46 @@
+import { defineConfig } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 4321);
+// Debian's chromium: Playwright cannot download its own browser on machines without a CDN.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without these, Chromium keeps dialling Google services that a closed network refuses, many at a time.
+const quietChromium = ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+
+export default defineConfig({
+  testDir: 'e2e',
+  // Real models on 2 cores: one browser at a time, generous per-test time.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 240_000,
+  expect: { timeout: 60_000 },
+  retries: 0,
+  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium-webgpu',
+      testIgnore: /no-webgpu\.spec\.ts/,
+      // WebGPU in headless Chromium needs --enable-unsafe-webgpu (SwiftShader). No --enable-features: Chromium
+      // keeps only the last one and would drop Playwright's.
+      use: { browserName: 'chromium', launchOptions: { executablePath, args: ['--enable-unsafe-webgpu', ...quietChromium] } },
+    },
+    {
+      name: 'chromium-no-webgpu',
+      testMatch: /no-webgpu\.spec\.ts/,
+      use: { browserName: 'chromium', launchOptions: { executablePath, args: ['--disable-webgpu', ...quietChromium] } },
+    },
+  ],
+  webServer: {
+    // The production build, served the way `vite preview` serves it, with the model loaders pointed at /models/.
+    command: `npx vite build --outDir dist-e2e --emptyOutDir && npx vite preview --outDir dist-e2e --port ${PORT} --strictPort`,
+    env: { VITE_MODEL_BASE_URL: '/models/' },
+    url: `http://localhost:${PORT}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+    stdout: 'pipe',
+  },
+});
