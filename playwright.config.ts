@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 4321);
 // Debian's chromium: Playwright cannot download its own browser on machines without a CDN.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  throw new Error(`No Chromium at ${executablePath}: install Debian's chromium (apt-get install chromium; .ci/run does it) or set CHROMIUM_PATH.`);
+}
 // Without these, Chromium keeps dialling Google services that a closed network refuses, many at a time.
 const quietChromium = ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
@@ -14,7 +18,8 @@ export default defineConfig({
   timeout: 240_000,
   expect: { timeout: 60_000 },
   retries: 0,
-  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
+  // The JSON report feeds scripts/test-summary.ts (one closing line, and a failure on any skipped test).
+  reporter: [['list'], ['json', { outputFile: 'reports/playwright.json' }]],
   use: {
     baseURL: `http://localhost:${PORT}`,
     trace: 'retain-on-failure',

@@ -48,4 +48,6 @@ test('wllama loads the real GGUF from the local base URL and returns a schema-va
   expect(prompt).toBeGreaterThan(20);
   expect(generated).toBeGreaterThan(0);
   expect(generated).toBeLessThanOrEqual(160);
+  // The README's screenshot: the first screen with a model loaded and a structured completion.
+  await page.screenshot({ path: 'docs/screenshot-first-screen.png', fullPage: true });
 });
