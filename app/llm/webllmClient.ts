@@ -1,5 +1,6 @@
 import type { AppConfig, ChatCompletionMessageParam, InitProgressReport, WebWorkerMLCEngine } from '@mlc-ai/web-llm';
 import type { ResolvedWebLLMSource, WebLLMCatalogEntry } from './catalog';
+import { collectChatStream } from './chatStream';
 import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
 import { assertValidOptions, LLMError } from './types';
 
@@ -118,19 +119,8 @@ export async function createWebLLMClient(options: WebLLMClientOptions): Promise<
         // xgrammar-constrained decoding: web-llm takes the schema as a string.
         ...(opts.jsonSchema ? { response_format: { type: 'json_object' as const, schema: JSON.stringify(opts.jsonSchema) } } : {}),
       });
-      let text = '';
-      let finish: string | null = null;
-      let usage: { prompt_tokens: number; completion_tokens: number; extra?: { time_to_first_token_s?: number; e2e_latency_s?: number } } | undefined;
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        const delta = choice?.delta.content ?? '';
-        if (delta) {
-          text += delta;
-          opts.onToken?.(delta);
-        }
-        if (choice?.finish_reason) finish = choice.finish_reason;
-        if (chunk.usage) usage = chunk.usage as typeof usage;
-      }
+      type Usage = { prompt_tokens: number; completion_tokens: number; extra?: { time_to_first_token_s?: number } };
+      const { text, finishReason: finish, usage } = await collectChatStream<Usage, never>(stream, opts.onToken);
       if (finish === 'abort' || opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'webllm', 'abort');
       const ttft = usage?.extra?.time_to_first_token_s;
       const totalMs = performance.now() - t0;

@@ -1,6 +1,8 @@
 import type { Wllama } from '@wllama/wllama';
 // Self-hosted: a `?url` import only emits the file as an asset of our own origin; wllama's JS stays lazy below.
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
+import type { CollectedChatStream } from './chatStream';
+import { collectChatStream } from './chatStream';
 import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
 import { assertValidOptions, LLMError } from './types';
 
@@ -89,26 +91,15 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
         : {}),
       ...(opts.signal ? { abortSignal: opts.signal } : {}),
     };
-    let text = '';
-    let finish: string | null = null;
-    let usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } } | null | undefined;
-    let timings: { prompt_ms: number; predicted_ms: number; cache_n: number; prompt_n: number; predicted_n: number } | undefined;
+    type Usage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } };
+    type Timings = { prompt_ms: number; predicted_ms: number; cache_n: number; prompt_n: number; predicted_n: number };
+    let collected: CollectedChatStream<Usage, Timings>;
     try {
-      const stream = await wllama.createChatCompletion({ ...params, stream: true });
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        const delta = choice?.delta.content ?? '';
-        if (delta) {
-          text += delta;
-          opts.onToken?.(delta);
-        }
-        if (choice?.finish_reason) finish = choice.finish_reason;
-        if (chunk.usage) usage = chunk.usage;
-        if (chunk.timings) timings = chunk.timings;
-      }
+      collected = await collectChatStream<Usage, Timings>(await wllama.createChatCompletion({ ...params, stream: true }), opts.onToken);
     } catch (error) {
       throw toLLMError(error, 'generate', 'Generation');
     }
+    const { text, usage, timings } = collected;
     if (opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'wllama', 'abort');
     const cached = usage?.prompt_tokens_details?.cached_tokens ?? timings?.cache_n;
     return {
@@ -123,7 +114,7 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
         totalMs: performance.now() - t0,
         ...(timings ? { prefillMs: timings.prompt_ms, decodeMs: timings.predicted_ms } : {}),
       },
-      finishReason: finish === 'length' ? 'length' : 'stop',
+      finishReason: collected.finishReason === 'length' ? 'length' : 'stop',
     };
   }
 
