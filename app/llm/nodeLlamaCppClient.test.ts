@@ -7,46 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from './nodeLlamaCppClient';
-import { LLMError, type ChatMessage, type JsonSchema } from './types';
-
-const MEMORY_EVENTS = ['ADD', 'UPDATE', 'DELETE', 'NONE'] as const;
-
-/** Memory-R1's memory-operation output. */
-const MEMORY_OPS_SCHEMA: JsonSchema = {
-  type: 'object',
-  properties: {
-    memory: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          text: { type: 'string' },
-          event: { enum: [...MEMORY_EVENTS] },
-        },
-        required: ['id', 'text', 'event'],
-      },
-    },
-  },
-  required: ['memory'],
-};
-
-/** Hand check of the structure MEMORY_OPS_SCHEMA describes; returns the problems found. */
-function memoryOpsProblems(value: unknown): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(value)) return ['root is not an object'];
-  if (!Array.isArray(value.memory)) return ['memory is not an array'];
-  return value.memory.flatMap((item: unknown, i) => {
-    if (!isObject(item)) return [`memory[${i}] is not an object`];
-    const problems: string[] = [];
-    if (typeof item.id !== 'string') problems.push(`memory[${i}].id is not a string`);
-    if (typeof item.text !== 'string') problems.push(`memory[${i}].text is not a string`);
-    if (!MEMORY_EVENTS.includes(item.event as (typeof MEMORY_EVENTS)[number])) {
-      problems.push(`memory[${i}].event ${JSON.stringify(item.event)} is not one of ${MEMORY_EVENTS.join('|')}`);
-    }
-    return problems;
-  });
-}
+import { checkJsonAgainstSchema, MEMORY_OPS_SCHEMA } from './jsonSchemaCheck';
+import { LLMError, type ChatMessage } from './types';
 
 const MANAGER_SYSTEM_PROMPT =
   'You are the memory manager. Compare the new fact with the existing memories and answer with JSON: ' +
@@ -91,8 +53,7 @@ describe('createNodeLlamaCppClient (real model, CPU)', () => {
       { maxTokens, jsonSchema: MEMORY_OPS_SCHEMA },
     );
     expect(result.finishReason, `did not finish: ${result.text}`).toBe('stop');
-    const value: unknown = JSON.parse(result.text);
-    expect(memoryOpsProblems(value)).toEqual([]);
+    expect(await checkJsonAgainstSchema(result.text, MEMORY_OPS_SCHEMA)).toMatchObject({ ok: true, errors: [] });
     expect(result.usage.promptTokens).toBeGreaterThan(0);
     expect(result.usage.completionTokens).toBeGreaterThan(0);
     expect(result.usage.completionTokens).toBeLessThanOrEqual(maxTokens);
