@@ -174,3 +174,11 @@ export async function createEmbedWorkerClient(options: EmbedWorkerClientOptions 
 
 /** Omit over each member of a union (plain Omit collapses the union). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** transformers.js keeps downloaded model files in this Cache Storage bucket (its `env.cacheKey` default). */
+export const TRANSFORMERS_CACHE_NAME = 'transformers-cache';
+
+/** Deletes every cached embedding-model file of this origin; the next load downloads them again. */
+export async function clearEmbeddingModelCache(): Promise<boolean> {
+  return caches.delete(TRANSFORMERS_CACHE_NAME);
+}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
-import { createEmbedWorkerClient } from '../embed/embedClient';
+import { clearEmbeddingModelCache, createEmbedWorkerClient } from '../embed/embedClient';
 import { EMBEDDING_MODELS, getEmbeddingModel } from '../embed/embeddingModels';
 import { formatBytes, normalizeBaseUrl } from '../llm/catalog';
 import type { Settings } from './settings';
@@ -54,6 +54,19 @@ export function EmbeddingPanel({ settings, updateSettings }: { settings: Setting
     }
   }
 
+  async function clearCache() {
+    await clientRef.current?.dispose();
+    clientRef.current = null;
+    setClient(null);
+    setRanked(null);
+    try {
+      const removed = await clearEmbeddingModelCache();
+      setProgress(removed ? 'Cleared the cached embedding-model files.' : 'Nothing was cached.');
+    } catch (e) {
+      setError(`Could not clear the cache: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   async function rank() {
     if (!client) return;
     setError('');
@@ -88,11 +101,15 @@ export function EmbeddingPanel({ settings, updateSettings }: { settings: Setting
         <button type="button" onClick={() => void load()} disabled={loading} data-testid="load-embedder">
           {client ? 'Reload' : `Download and load (${formatBytes(model.approxDownloadBytes, true)})`}
         </button>
+        <button type="button" onClick={() => void clearCache()} disabled={loading}>
+          Clear model cache
+        </button>
       </div>
       <p className="note">{model.description}</p>
-      {loading && (
+      {(loading || progress) && (
         <p role="status" aria-live="polite">
-          Loading… {progress}
+          {loading ? 'Loading… ' : ''}
+          {progress}
         </p>
       )}
       {client && (
