@@ -10,13 +10,14 @@ export class MemoryBankError extends Error {
   }
 }
 
-/** Dexie wraps IndexedDB's errors; a full disk shows up as QuotaExceededError at one level or another. */
-export function isQuotaError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current; depth++) {
-    const name = (current as { name?: unknown }).name;
-    if (name === 'QuotaExceededError') return true;
-    current = (current as { inner?: unknown; cause?: unknown }).inner ?? (current as { cause?: unknown }).cause;
-  }
-  return false;
+/**
+ * Dexie wraps IndexedDB's errors; a full disk shows up as QuotaExceededError at one level or another: the error
+ * itself, its `inner`/`cause` chain (AbortError of the transaction), or a BulkError's per-row `failures`.
+ */
+export function isQuotaError(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false;
+  const e = error as { name?: unknown; inner?: unknown; cause?: unknown; failures?: unknown };
+  if (e.name === 'QuotaExceededError') return true;
+  if (Array.isArray(e.failures) && e.failures.some((f) => isQuotaError(f, depth + 1))) return true;
+  return isQuotaError(e.inner ?? e.cause, depth + 1);
 }
