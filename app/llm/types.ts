@@ -47,7 +47,7 @@ export interface CompletionResult {
   finishReason: 'stop' | 'length' | 'abort';
 }
 
-export type EngineId = 'webllm' | 'wllama' | 'node-llama-cpp';
+export type EngineId = 'webllm' | 'wllama' | 'node-llama-cpp' | 'openai-compatible';
 
 export interface LLMClient {
   readonly engine: EngineId;
