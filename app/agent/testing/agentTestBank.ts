@@ -1,0 +1,39 @@
+/**
+ * A MemoryBank for the agents' Node tests: fake-indexeddb (a fresh database per call) and the real exact
+ * retrieval index (app/memory/vectorIndex.ts) behind the bank's async RetrievalIndex interface.
+ */
+import { MemoryBank, type RetrievalIndex } from '../../memory/memoryBank';
+import { DEFAULT_EMBEDDING_DIMS } from '../../memory/memoryOps';
+import { MANUAL_PROPOSER, type Namespace } from '../../memory/types';
+import { openTestBank } from '../../memory/testing/bankFixtures';
+import { createVectorIndex } from '../../memory/vectorIndex';
+
+export async function createTestRetrievalIndex(dims = DEFAULT_EMBEDDING_DIMS): Promise<RetrievalIndex> {
+  const index = await createVectorIndex({ dims });
+  return {
+    bulkLoad: async (entries) => index.bulkLoad(entries),
+    patch: async (changes) => index.patch(changes),
+    search: async (query, options) => index.search(query, options),
+  };
+}
+
+export async function openAgentTestBank(dims = DEFAULT_EMBEDDING_DIMS): Promise<MemoryBank> {
+  return MemoryBank.open({ db: openTestBank(), index: await createTestRetrievalIndex(dims), channelName: null });
+}
+
+/** Stores memories by hand (one ADD batch, as the user editing the bank would), returning their ids in order. */
+export async function seedMemories(
+  bank: MemoryBank,
+  namespace: Namespace,
+  memories: readonly { text: string; embedding: Float32Array; eventTime?: string }[],
+): Promise<string[]> {
+  const result = await bank.apply({
+    namespace,
+    ops: memories.map((m) => ({ op: 'ADD', text: m.text, embedding: m.embedding, eventTime: m.eventTime ?? null })),
+    candidateIds: [],
+    turnId: null,
+    proposer: MANUAL_PROPOSER,
+  });
+  if (!result.ok) throw new Error(`seeding the test bank failed: ${result.errors.map((e) => e.reason).join('; ')}`);
+  return result.history.map((h) => h.memoryId!);
+}
