@@ -423,6 +423,9 @@ function checkTurn(row: Row, fail: Fail): void {
   string(row, 'text', fail);
   finiteNumber(row, 'at', fail);
   stringOrNull(row, 'sessionTime', fail);
+  if (row.usedMemoryIds !== undefined && (!Array.isArray(row.usedMemoryIds) || row.usedMemoryIds.some((id) => typeof id !== 'string'))) {
+    fail('usedMemoryIds', 'must be an array of strings');
+  }
 }
 
 function string(row: Row, field: string, fail: Fail): void {

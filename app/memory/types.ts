@@ -66,6 +66,8 @@ export interface TurnRecord {
   at: number;
   /** The session date the turn belongs to (ISO), for resolving relative dates. */
   sessionTime: string | null;
+  /** For an assistant's answer: the memories the Answer Agent said it used (the UI highlights them). */
+  usedMemoryIds?: string[];
 }
 
 export interface SettingRecord {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import { clearEmbeddingModelCache, createEmbedWorkerClient } from '../embed/embedClient';
 import { EMBEDDING_MODELS, getEmbeddingModel } from '../embed/embeddingModels';
@@ -16,9 +16,16 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-export function EmbeddingPanel({ settings, updateSettings }: { settings: Settings; updateSettings: (patch: Partial<Settings>) => void }) {
+interface EmbeddingPanelProps {
+  settings: Settings;
+  updateSettings: (patch: Partial<Settings>) => void;
+  /** The loaded embedder is shared with the memory bank (adding and searching memories need it). */
+  client: EmbedWorkerClient | null;
+  setClient: (client: EmbedWorkerClient | null) => void;
+}
+
+export function EmbeddingPanel({ settings, updateSettings, client, setClient }: EmbeddingPanelProps) {
   const model = getEmbeddingModel(settings.embeddingModelId);
-  const [client, setClient] = useState<EmbedWorkerClient | null>(null);
   const [progress, setProgress] = useState<string>('');
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState('');
@@ -26,9 +33,7 @@ export function EmbeddingPanel({ settings, updateSettings }: { settings: Setting
   const [candidates, setCandidates] = useState('My pet dog is called Buddy\nThe stock market fell today\nWe went hiking in the mountains');
   const [ranked, setRanked] = useState<Ranked[] | null>(null);
   const [stats, setStats] = useState('');
-  const clientRef = useRef<EmbedWorkerClient | null>(null);
-
-  useEffect(() => () => void clientRef.current?.dispose(), []);
+  const clientRef = useRef<EmbedWorkerClient | null>(client);
 
   async function load() {
     setLoading(true);

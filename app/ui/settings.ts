@@ -8,6 +8,8 @@ export interface Settings {
   engineOverride: BrowserEngine | null;
   chatModelId: string | null;
   embeddingModelId: string;
+  /** Whose memories the chat reads and writes (mem0's user_id / agent_id / run_id). */
+  namespace: string;
 }
 
 const KEY = 'memory-r1.settings.v1';
@@ -16,7 +18,7 @@ const KEY = 'memory-r1.settings.v1';
 const ENV_BASE_URL: string = import.meta.env.VITE_MODEL_BASE_URL ?? '';
 
 export function defaultSettings(): Settings {
-  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID };
+  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me' };
 }
 
 function readSettings(): Settings {

@@ -1,0 +1,35 @@
+import { useEffect, useState } from 'react';
+import { MemoryDB } from '../memory/db';
+import { MemoryBank } from '../memory/memoryBank';
+import { createRetrievalClient } from '../memory/retrievalClient';
+
+declare global {
+  // The developer console's handle on the bank (and the e2e tests'): `memoryR1.bank.apply(...)`.
+  var memoryR1: { bank: MemoryBank } | undefined;
+}
+
+export function useMemoryBank(): { bank: MemoryBank | null; error: string | null } {
+  const [bank, setBank] = useState<MemoryBank | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let opened: MemoryBank | null = null;
+    let live = true;
+    const index = createRetrievalClient();
+    index
+      .then((retrieval) => MemoryBank.open({ db: new MemoryDB(), index: retrieval, storage: navigator.storage }))
+      .then((b) => {
+        opened = b;
+        if (!live) return b.close();
+        globalThis.memoryR1 = { bank: b };
+        setBank(b);
+      })
+      .catch((e: unknown) => live && setError(`The memory bank could not be opened: ${e instanceof Error ? e.message : String(e)}`));
+    return () => {
+      live = false;
+      opened?.close();
+      opened?.db.close();
+      void index.then((retrieval) => retrieval.dispose(), () => {});
+    };
+  }, []);
+  return { bank, error };
+}

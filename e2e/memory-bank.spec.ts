@@ -1,0 +1,130 @@
+import { expect, test, type Page } from '@playwright/test';
+
+async function bankReady(page: Page) {
+  await page.waitForFunction(() => globalThis.memoryR1?.bank !== undefined);
+}
+
+test('memories survive a page reload, and memory text is rendered as text, never as HTML', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('load-embedder').click();
+  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
+  const hostile = '<img src=x onerror="window.__pwned = true">Alice adopted a dog named Buddy';
+  for (const text of ['Alice adopted a dog named Buddy', hostile, 'Alice works as a counselor']) {
+    await page.getByLabel('New memory').fill(text);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(page.getByTestId('memory-list')).toContainText(text);
+  }
+  await expect(page.getByTestId('bank-count')).toHaveText('3 memories in user:me');
+  // Adding the same fact again is refused with the reason, not stored twice.
+  await page.getByLabel('New memory').fill('alice adopted a dog named  buddy');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByTestId('bank-problem')).toContainText('already says this; use NOOP');
+
+  await page.reload();
+  await expect(page.getByTestId('bank-count')).toHaveText('3 memories in user:me');
+  await expect(page.getByTestId('memory-list').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('memory-list').getByText(hostile, { exact: true })).toBeVisible();
+  await expect(page.locator('[data-testid="memory-list"] img')).toHaveCount(0);
+  expect(await page.evaluate(() => (globalThis as { __pwned?: boolean }).__pwned)).toBeUndefined();
+
+  // Semantic search goes through the retrieval worker, rebuilt from IndexedDB after the reload.
+  await page.getByTestId('load-embedder').click();
+  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
+  await page.getByLabel('Search', { exact: true }).fill('What pet does Alice have?');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByTestId('search-hits').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('search-hits').locator('li').last()).toContainText('counselor');
+
+  // Deleting by hand is a manual operation in the history.
+  await page.getByRole('button', { name: 'Delete memory: Alice works as a counselor' }).click();
+  await expect(page.getByTestId('bank-count')).toHaveText('2 memories in user:me');
+  const manual = await page.evaluate(() => globalThis.memoryR1!.bank.db.memoryHistory.where('op').equals('DELETE').toArray());
+  expect(manual).toHaveLength(1);
+  expect(manual[0]).toMatchObject({ model: 'manual', before: 'Alice works as a counselor', after: null });
+});
+
+test('a reload in the middle of a batch leaves either all of it or none of it', async ({ page }) => {
+  const SIZE = 1500;
+  await page.goto('/');
+  await bankReady(page);
+  // Start a batch of SIZE ADDs in the page; returns once it has been handed to IndexedDB.
+  const start = (tag: string) =>
+    page.evaluate(
+      ([tag, size]) => {
+        const ops = Array.from({ length: size }, (_, j) => {
+          const embedding = new Float32Array(384);
+          for (let d = 0; d < 384; d++) embedding[d] = Math.sin(j * 7.1 + d * 0.37) + 0.01;
+          return { op: 'ADD', text: `${tag} fact ${j}`, embedding };
+        });
+        const done = globalThis.memoryR1!.bank.apply({ namespace: 'user:batch', ops, candidateIds: [], turnId: tag, proposer: { model: 'e2e', promptVersion: 'e2e' } });
+        (globalThis as { __batch?: Promise<unknown> }).__batch = done;
+        return performance.now();
+      },
+      [tag, SIZE] as const,
+    );
+  const countOf = async (tag: string) =>
+    page.evaluate(async (tag) => {
+      const { db } = globalThis.memoryR1!.bank;
+      return {
+        memories: await db.memories.filter((m) => m.text.startsWith(`${tag} `)).count(),
+        history: await db.memoryHistory.where('turnId').equals(tag).count(),
+      };
+    }, tag);
+
+  // How long one batch takes here, so the reloads land inside it.
+  const t0 = await start('warmup');
+  const ms = await page.evaluate(async (t0) => {
+    await (globalThis as { __batch?: Promise<unknown> }).__batch;
+    return performance.now() - t0;
+  }, t0);
+  expect(await countOf('warmup')).toEqual({ memories: SIZE, history: SIZE });
+
+  const outcomes: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const tag = `reload${i}`;
+    await start(tag);
+    await page.waitForTimeout(Math.max(1, Math.round(ms * (0.1 + 0.12 * i))));
+    await page.reload();
+    await bankReady(page);
+    const { memories, history } = await countOf(tag);
+    expect([0, SIZE], `batch ${tag}: ${memories} of ${SIZE} memories`).toContain(memories);
+    expect(history).toBe(memories);
+    outcomes.push(memories === 0 ? 'none' : 'all');
+  }
+  // At least one reload must have hit a batch in flight, or this test proved nothing.
+  expect(outcomes, `batch took ${ms.toFixed(0)} ms; outcomes ${outcomes.join(',')}`).toContain('none');
+});
+
+test('export, then import: a bad file is refused with a reason and changes nothing; the exported file restores the bank', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('load-embedder').click();
+  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
+  for (const text of ['Alice adopted a dog named Buddy', 'Alice moved to Paris in May 2023']) {
+    await page.getByLabel('New memory').fill(text);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(page.getByTestId('memory-list')).toContainText(text);
+  }
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export bank' }).click();
+  const file = await (await download).path();
+
+  await page.getByRole('button', { name: 'Delete memory: Alice moved to Paris in May 2023' }).click();
+  await expect(page.getByTestId('bank-count')).toHaveText('1 memory in user:me');
+
+  for (const [name, body, reason] of [
+    ['notes.json', '{"memories": [', 'truncated'],
+    ['other.json', JSON.stringify({ formatName: 'dexie', formatVersion: 1, data: { databaseName: 'todo-app', databaseVersion: 1, tables: [{ name: 'todos', schema: '++id', rowCount: 0 }], data: [] } }), "not a Memory-R1 export"],
+  ] as const) {
+    await page.getByTestId('import-file').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(body) });
+    await expect(page.getByTestId('bank-problem')).toContainText(reason);
+    await expect(page.getByTestId('bank-count')).toHaveText('1 memory in user:me');
+  }
+
+  await page.getByTestId('import-file').setInputFiles(file);
+  await expect(page.getByTestId('bank-notice')).toContainText('Imported 2 memories');
+  await expect(page.getByTestId('bank-count')).toHaveText('2 memories in user:me');
+  // The retrieval index was rebuilt: the restored memory is found by meaning.
+  await page.getByLabel('Search', { exact: true }).fill('Where does Alice live?');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByTestId('search-hits').locator('li').first()).toContainText('Paris');
+});
