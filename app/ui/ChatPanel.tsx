@@ -1,0 +1,127 @@
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useMemo, useRef, useState } from 'react';
+import { createAnswerAgent } from '../agent/answerAgent';
+import { createMemoryManager, type MemoryManagerEvent } from '../agent/memoryManager';
+import type { EmbedWorkerClient } from '../embed/embedClient';
+import type { LLMClient } from '../llm/types';
+import type { MemoryBank } from '../memory/memoryBank';
+import type { TurnRecord } from '../memory/types';
+import { answerSoFar } from './streamedAnswer';
+
+interface ChatPanelProps {
+  llm: LLMClient;
+  embedder: EmbedWorkerClient;
+  bank: MemoryBank;
+  namespace: string;
+  onManagerEvent: (event: MemoryManagerEvent, model: string) => void;
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * The chat: the Answer Agent answers from the memories it distills, then the turn goes to the Memory Manager in
+ * the background (one turn after another); sending the next message never waits for memory writes.
+ */
+export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: ChatPanelProps) {
+  const { db } = bank;
+  const conversationId = `chat:${namespace}`;
+  const turns = useLiveQuery(() => db.turns.where('conversationId').equals(conversationId).sortBy('at'), [db, conversationId]);
+  const usedIds = useMemo(() => [...new Set((turns ?? []).flatMap((t) => t.usedMemoryIds ?? []))], [turns]);
+  const usedMemories = useLiveQuery(() => db.memories.bulkGet(usedIds), [db, usedIds]);
+  const memoryText = new Map((usedMemories ?? []).flatMap((m) => (m ? [[m.id, m.text] as const] : [])));
+
+  const agents = useMemo(() => {
+    const deps = { llm, embedder, bank };
+    return {
+      answer: createAnswerAgent(deps),
+      manager: createMemoryManager(deps, { onEvent: (event) => onManagerEvent(event, llm.modelId) }),
+    };
+  }, [llm, embedder, bank, onManagerEvent]);
+  const backlog = useRef<Promise<unknown>>(Promise.resolve());
+  const [pending, setPending] = useState(0);
+  const [draft, setDraft] = useState('');
+  const [streaming, setStreaming] = useState<string | null>(null);
+  const [problem, setProblem] = useState('');
+
+  async function send() {
+    const text = draft.trim();
+    if (!text) return;
+    setDraft('');
+    setProblem('');
+    const userTurn: TurnRecord = { id: crypto.randomUUID(), namespace, conversationId, speaker: 'User', role: 'user', text, at: Date.now(), sessionTime: today() };
+    await db.turns.add(userTurn);
+    try {
+      setStreaming('');
+      const result = await agents.answer.answer({ question: text, namespaces: [namespace], mode: 'chat', onToken: (d) => setStreaming((s) => (s ?? '') + d) });
+      await db.turns.add({
+        id: crypto.randomUUID(),
+        namespace,
+        conversationId,
+        speaker: 'Assistant',
+        role: 'assistant',
+        text: result.answer,
+        at: Date.now(),
+        sessionTime: today(),
+        usedMemoryIds: result.usedMemoryIds,
+      });
+    } catch (error) {
+      setProblem(`No answer: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      setStreaming(null);
+    }
+    // The turn is remembered in the background, after the answer; turns are processed in the order sent.
+    setPending((n) => n + 1);
+    backlog.current = backlog.current
+      .then(() => agents.manager.processTurn({ speaker: 'User', text, sessionTime: userTurn.sessionTime!, turnId: userTurn.id, namespace }))
+      .catch((error: unknown) => setProblem(`Remembering failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => setPending((n) => n - 1));
+  }
+
+  return (
+    <section aria-labelledby="chat-title" className="panel">
+      <h2 id="chat-title">Chat</h2>
+      <ol className="chat-log" data-testid="chat-log" aria-label="Conversation">
+        {(turns ?? []).map((t) => (
+          <li key={t.id} className={t.role} data-role={t.role}>
+            {t.text}
+            {t.role === 'assistant' && (t.usedMemoryIds?.length ?? 0) > 0 && (
+              <ul className="used" data-testid="used-memories" aria-label="Memories used for this answer">
+                {t.usedMemoryIds!.map((id) => (
+                  <li key={id} data-memory-id={id}>
+                    {memoryText.get(id) ?? '(memory since deleted)'}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+        {streaming !== null && <li className="assistant">{answerSoFar(streaming) || '…'}</li>}
+      </ol>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+      >
+        <label htmlFor="chat-input" className="visually-hidden">
+          Message
+        </label>
+        <input id="chat-input" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Tell me something, or ask what I remember" />
+        <button type="submit" disabled={streaming !== null || !draft.trim()} data-testid="send">
+          Send
+        </button>
+      </form>
+      <p className="meta" role="status" data-testid="manager-status">
+        {pending > 0 ? `Remembering ${pending} turn${pending === 1 ? '' : 's'} in the background…` : 'Memory up to date'}
+      </p>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+    </section>
+  );
+}

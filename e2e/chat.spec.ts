@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+
+// The real 135M model follows the JSON schemas but not the task: assert on the bank and the distilled ids, not on
+// the wisdom of the answer.
+test('a chat turn produces visible memory operations, and a follow-up is answered from memory', async ({ page }) => {
+  // Four model calls in WASM on 2 cores (answer, facts, answer again), each prompt re-read in full.
+  test.setTimeout(600_000);
+  await page.goto('/');
+  await page.getByTestId('load-model').click();
+  await expect(page.getByTestId('model-loaded')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('load-embedder').click();
+  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
+
+  await page.getByLabel('Message').fill('I adopted a dog named Buddy last week.');
+  await page.getByTestId('send').click();
+  await expect(page.getByTestId('chat-log').locator('li[data-role="assistant"]')).toHaveCount(1, { timeout: 180_000 });
+  // The Memory Manager runs after the answer, in the background, and its operations show up live.
+  await expect(page.getByTestId('ops-applied').locator('li').first()).toBeVisible({ timeout: 240_000 });
+  await expect(page.getByTestId('manager-status')).toHaveText('Memory up to date', { timeout: 240_000 });
+  const ops = await page.getByTestId('ops-applied').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
+  expect(ops).toContain('ADD');
+
+  const bank = await page.evaluate(async () => {
+    const { db } = globalThis.memoryR1!.bank;
+    return { memories: await db.memories.toArray(), history: await db.memoryHistory.toArray() };
+  });
+  expect(bank.memories.length).toBeGreaterThan(0);
+  expect(bank.history.some((h) => h.op === 'ADD' && h.model === 'SmolLM2-135M-Instruct-Q4_1' && /memory-update|fact/.test(h.promptVersion))).toBe(true);
+
+  await page.getByLabel('Message').fill('What is the name of my dog?');
+  await page.getByTestId('send').click();
+  await expect(page.getByTestId('chat-log').locator('li[data-role="assistant"]')).toHaveCount(2, { timeout: 300_000 });
+  const answer = await page.evaluate(async () => {
+    const { db } = globalThis.memoryR1!.bank;
+    const turns = await db.turns.filter((t) => t.role === 'assistant').sortBy('at');
+    return turns.at(-1)!;
+  });
+  const ids = new Set(bank.memories.map((m) => m.id));
+  // The distilled ids are real memories of the bank (never a hallucinated or short id).
+  for (const id of answer.usedMemoryIds ?? []) expect(ids.has(id)).toBe(true);
+  const shown = await page.getByTestId('chat-log').locator('li[data-role="assistant"]').last().locator('[data-memory-id]').count();
+  expect(shown).toBe(answer.usedMemoryIds?.length ?? 0);
+  expect(answer.text.length).toBeGreaterThan(0);
+});
