@@ -67,6 +67,8 @@ export interface NodeLlamaCppClient extends LLMClient {
   readonly engine: 'node-llama-cpp';
   /** The context size actually allocated (prompt + completion must fit in it). */
   readonly contextSize: number;
+  /** Tokens of these messages rendered with the model's chat template, as `complete` would send them. */
+  countPromptTokens(messages: ChatMessage[]): number;
 }
 
 // One llama.cpp runtime per process: `Llama.dispose()` frees the native backend, which all instances share, so
@@ -214,6 +216,17 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
     });
   }
 
+  countPromptTokens(messages: ChatMessage[]): number {
+    return this.renderPrompt(toChatHistory(messages)).length;
+  }
+
+  /** The prompt exactly as LlamaChat will send it: the model's template, closed by an empty model turn. */
+  private renderPrompt(history: ChatHistoryItem[]) {
+    return this.chat.chatWrapper
+      .generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] })
+      .contextText.tokenize(this.model.tokenizer);
+  }
+
   private async generate(history: ChatHistoryItem[], options: CompletionOptions, startedAt: number): Promise<CompletionResult> {
     const { signal } = options;
     if (signal?.aborted) throw abortError(signal);
@@ -222,11 +235,8 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
     try {
       const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
 
-      // Render the prompt exactly as LlamaChat will (the model's template, closed by an empty model turn) to know
-      // its token count and how much of it the sequence already holds.
-      const promptTokens = this.chat.chatWrapper
-        .generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] })
-        .contextText.tokenize(this.model.tokenizer);
+      // Its token count, and how much of it the sequence already holds.
+      const promptTokens = this.renderPrompt(history);
       const contextSize = this.context.contextSize;
       if (promptTokens.length + 1 >= contextSize) {
         throw new LLMError(
