@@ -52,6 +52,8 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
     setProblem('');
     const userTurn: TurnRecord = { id: crypto.randomUUID(), namespace, conversationId, speaker: 'User', role: 'user', text, at: Date.now(), sessionTime: today() };
     await db.turns.add(userTurn);
+    const metrics = { turnId: userTurn.id, answerWallMs: 0, answerModelMs: 0, managerWallMs: 0, managerModelMs: 0 };
+    const answerStarted = performance.now();
     try {
       setStreaming('');
       const result = await agents.answer.answer({ question: text, namespaces: [namespace], mode: 'chat', onToken: (d) => setStreaming((s) => (s ?? '') + d) });
@@ -66,6 +68,8 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
         sessionTime: today(),
         usedMemoryIds: result.usedMemoryIds,
       });
+      metrics.answerWallMs = performance.now() - answerStarted;
+      metrics.answerModelMs = result.call.timings.totalMs;
     } catch (error) {
       setProblem(`No answer: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -74,7 +78,13 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
     // The turn is remembered in the background, after the answer; turns are processed in the order sent.
     setPending((n) => n + 1);
     backlog.current = backlog.current
-      .then(() => agents.manager.processTurn({ speaker: 'User', text, sessionTime: userTurn.sessionTime!, turnId: userTurn.id, namespace }))
+      .then(async () => {
+        const started = performance.now();
+        const result = await agents.manager.processTurn({ speaker: 'User', text, sessionTime: userTurn.sessionTime!, turnId: userTurn.id, namespace });
+        metrics.managerWallMs = performance.now() - started;
+        metrics.managerModelMs = result.calls.reduce((sum, call) => sum + call.timings.totalMs, 0);
+        globalThis.memoryR1?.chatMetrics.push(metrics);
+      })
       .catch((error: unknown) => setProblem(`Remembering failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => setPending((n) => n - 1));
   }

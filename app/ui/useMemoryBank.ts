@@ -3,9 +3,18 @@ import { MemoryDB } from '../memory/db';
 import { MemoryBank } from '../memory/memoryBank';
 import { createRetrievalClient } from '../memory/retrievalClient';
 
+/** Per chat turn: wall time of the answer and of remembering, and the part of each spent inside model calls. */
+export interface ChatTurnMetrics {
+  turnId: string;
+  answerWallMs: number;
+  answerModelMs: number;
+  managerWallMs: number;
+  managerModelMs: number;
+}
+
 declare global {
-  // The developer console's handle on the bank (and the e2e tests'): `memoryR1.bank.apply(...)`.
-  var memoryR1: { bank: MemoryBank } | undefined;
+  // The developer console's handle on the bank and the chat's timings (also what e2e tests and benches read).
+  var memoryR1: { bank: MemoryBank; chatMetrics: ChatTurnMetrics[] } | undefined;
 }
 
 export function useMemoryBank(): { bank: MemoryBank | null; error: string | null } {
@@ -20,7 +29,7 @@ export function useMemoryBank(): { bank: MemoryBank | null; error: string | null
       .then((b) => {
         opened = b;
         if (!live) return b.close();
-        globalThis.memoryR1 = { bank: b };
+        globalThis.memoryR1 = { bank: b, chatMetrics: [] };
         setBank(b);
       })
       .catch((e: unknown) => live && setError(`The memory bank could not be opened: ${e instanceof Error ? e.message : String(e)}`));
