@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndex } from '../app/memory/vectorIndex';
+import { mulberry32 } from '../app/memory/testing/seededRandom';
 
 const { values } = parseArgs({
   options: {
@@ -36,16 +37,6 @@ const naiveQueriesFor = (size: number) => (size >= 100_000 ? Math.min(QUERIES, 5
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` unit vectors, uniformly random in direction (Box–Muller Gaussians, normalized), packed. */
 function randomUnitVectors(seed: number, count: number): Float32Array {

@@ -13,19 +13,10 @@ import {
 } from './retrievalProtocol';
 import { createRetrievalWorkerHost } from './retrievalWorkerHost';
 import { createVectorIndex } from './vectorIndex';
+import { mulberry32 } from './testing/seededRandom';
 
 const DIMS = 384;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVector(random: () => number): Float32Array {
   return Float32Array.from({ length: DIMS }, () => random() - 0.5);

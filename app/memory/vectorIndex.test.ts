@@ -5,19 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndexOptions } from './vectorIndex';
+import { mulberry32 } from './testing/seededRandom';
 
 const DIMS = 384;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Gaussian components (Box–Muller): a uniformly random direction, deliberately not unit length. */
 function randomVectors(seed: number, dims = DIMS) {

@@ -16,19 +16,10 @@ import {
   wasmSimdSupported,
   type RowMatrix,
 } from './rowMatrix';
+import { mulberry32 } from '../testing/seededRandom';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unitVectors(seed: number, count: number, dims: number): Float32Array[] {
   const random = mulberry32(seed);

@@ -2,6 +2,7 @@
 // that makes "the bank is byte-identical" a plain equality.
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { MemoryDB } from '../db';
+import { mulberry32 } from './seededRandom';
 
 let counter = 0;
 
@@ -10,20 +11,9 @@ export function openTestBank(): MemoryDB {
   return new MemoryDB(`test-bank-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}`, { indexedDB, IDBKeyRange });
 }
 
-/** mulberry32: small, seeded, good enough for test vectors. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomVector(seed: number, dims = 384): Float32Array {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const v = Float32Array.from({ length: dims }, () => rand() - 0.5);
   let norm = 0;
   for (const x of v) norm += x * x;
