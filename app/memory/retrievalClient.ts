@@ -13,17 +13,13 @@ import {
 } from './retrievalProtocol';
 import type { KernelChoice, KernelName } from './simd/rowMatrix';
 import type { PackedVectors, VectorEntry } from './vectorIndex';
+import { createWorkerRpc, type WorkerLike } from '../workers/workerRpc';
 
 /** bge-small-en-v1.5, the default embedding model. */
 const DEFAULT_DIMS = 384;
 
 /** The slice of `Worker` the client uses (a test can pass a MessagePort-backed stand-in). */
-export interface RetrievalWorkerLike {
-  postMessage(message: RetrievalRequest, options?: { transfer?: Transferable[] }): void;
-  /** 'message' events are MessageEvents; 'error' events from a real Worker are ErrorEvents. */
-  addEventListener(type: 'message' | 'error' | 'messageerror', listener: (event: Event) => void): void;
-  terminate(): void;
-}
+export type RetrievalWorkerLike = WorkerLike<RetrievalRequest>;
 
 export interface RetrievalClientOptions {
   /** Embedding dimensions; default 384. */
@@ -58,88 +54,24 @@ export function startRetrievalWorker(): RetrievalWorkerLike {
   });
 }
 
-interface Pending {
-  resolve: (msg: RetrievalResponse) => void;
-  reject: (error: Error) => void;
-}
-
 /** Starts the worker and its index; resolves once it is ready (rejects, terminating the worker, if not). */
 export async function createRetrievalClient(options: RetrievalClientOptions = {}): Promise<RetrievalClient> {
   const dims = options.dims ?? DEFAULT_DIMS;
   const worker = (options.createWorker ?? startRetrievalWorker)();
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
-  let closedReason: string | null = null;
+  const rpc = createWorkerRpc<RetrievalRequest, RetrievalResponse>(worker, {
+    name: 'Retrieval worker',
+    isResponse: isRetrievalResponse,
+    errorOf: (msg) => (msg.type === 'error' ? msg.message : null),
+    transferables: requestTransferables,
+  });
+  const request = rpc.request;
   let lastSearchMs = 0;
-
-  const failAll = (reason: string): void => {
-    for (const p of pending.values()) p.reject(new Error(reason));
-    pending.clear();
-  };
-  const close = (reason: string): void => {
-    if (closedReason !== null) return;
-    closedReason = reason;
-    failAll(reason);
-    worker.terminate();
-  };
-
-  worker.addEventListener('message', (event) => {
-    const msg = (event as MessageEvent<unknown>).data;
-    if (!isRetrievalResponse(msg)) {
-      close(`Retrieval worker sent a malformed message: ${JSON.stringify(msg)?.slice(0, 200)}`);
-      return;
-    }
-    if (msg.id === null) {
-      // Only an error can lack an id: a request the worker could not even read.
-      failAll(`Retrieval worker error: ${msg.type === 'error' ? msg.message : msg.type}`);
-      return;
-    }
-    const p = pending.get(msg.id);
-    if (!p) return; // a request already rejected (e.g. by dispose)
-    pending.delete(msg.id);
-    if (msg.type === 'error') p.reject(new Error(`Retrieval worker: ${msg.message}`));
-    else p.resolve(msg);
-  });
-  worker.addEventListener('error', (event) => {
-    // A module worker that fails to load or throws at top level ends up here; preventDefault keeps the page's
-    // console from reporting it a second time as uncaught.
-    event.preventDefault?.();
-    const detail = 'message' in event && typeof event.message === 'string' && event.message ? `: ${event.message}` : '';
-    close(`Retrieval worker failed${detail}`);
-  });
-  worker.addEventListener('messageerror', () => {
-    failAll('Retrieval worker sent a message that could not be deserialized');
-  });
-
-  function request<T extends RetrievalResponse['type']>(
-    body: DistributiveOmit<RetrievalRequest, 'id'>,
-    expect: T,
-  ): Promise<Extract<RetrievalResponse, { type: T }>> {
-    if (closedReason !== null) return Promise.reject(new Error(closedReason));
-    const id = nextId++;
-    const message = { ...body, id } as RetrievalRequest;
-    return new Promise((resolve, reject) => {
-      pending.set(id, {
-        resolve: (msg) => {
-          if (msg.type === expect) resolve(msg as Extract<RetrievalResponse, { type: T }>);
-          else reject(new Error(`Retrieval worker answered ${body.type} with ${msg.type}, expected ${expect}`));
-        },
-        reject,
-      });
-      try {
-        worker.postMessage(message, { transfer: requestTransferables(message) });
-      } catch (error) {
-        pending.delete(id);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-  }
 
   let ready: Extract<RetrievalResponse, { type: 'ready' }>;
   try {
     ready = await request({ type: 'load', dims, ...(options.kernel !== undefined ? { kernel: options.kernel } : {}) }, 'ready');
   } catch (error) {
-    close('Retrieval worker closed after a failed load');
+    rpc.close('Retrieval worker closed after a failed load');
     throw error;
   }
 
@@ -173,7 +105,7 @@ export async function createRetrievalClient(options: RetrievalClientOptions = {}
       return (await request({ type: 'clear' }, 'ok')).size;
     },
     dispose() {
-      close('Retrieval client was disposed');
+      rpc.close('Retrieval client was disposed');
     },
   };
 }
@@ -199,6 +131,3 @@ function packed(entries: readonly VectorEntry[] | PackedVectors, dims: number): 
   });
   return { ids: list.map((e) => e.id), namespaces: list.map((e) => e.namespace), vectors };
 }
-
-/** Omit over each member of a union (plain Omit collapses the union). */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
