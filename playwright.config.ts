@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 4321);
+export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 4322);
 // Debian's chromium: Playwright cannot download its own browser on machines without a CDN.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(executablePath)) {
@@ -39,13 +40,22 @@ export default defineConfig({
       use: { browserName: 'chromium', launchOptions: { executablePath, args: ['--disable-webgpu', ...quietChromium] } },
     },
   ],
-  webServer: {
-    // The production build, served the way `vite preview` serves it, with the model loaders pointed at /models/.
-    command: `npx vite build --outDir dist-e2e --emptyOutDir && npx vite preview --outDir dist-e2e --port ${PORT} --strictPort`,
-    env: { VITE_MODEL_BASE_URL: '/models/' },
-    url: `http://localhost:${PORT}`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 300_000,
-    stdout: 'pipe',
-  },
+  webServer: [
+    {
+      // The production build, served the way `vite preview` serves it, with the model loaders pointed at /models/.
+      command: `npx vite build --outDir dist-e2e --emptyOutDir && npx vite preview --outDir dist-e2e --port ${PORT} --strictPort`,
+      env: { VITE_MODEL_BASE_URL: '/models/' },
+      url: `http://localhost:${PORT}`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 300_000,
+      stdout: 'pipe',
+    },
+    {
+      // The test GGUF behind an OpenAI-compatible API (node-llama-cpp), for the server backend's e2e test.
+      command: `npx tsx scripts/openai-server.ts --port ${OPENAI_PORT}`,
+      url: `http://127.0.0.1:${OPENAI_PORT}/health`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
+  ],
 });

@@ -5,6 +5,7 @@ import type { Capabilities } from '../llm/capabilities';
 import { CATALOG, formatBytes, normalizeBaseUrl } from '../llm/catalog';
 import type { BrowserEngine, EngineChoice } from '../llm/engineChoice';
 import { availableModels } from '../llm/engineChoice';
+import { ServerBackendForm } from './ServerBackendForm';
 import type { Settings } from './settings';
 
 interface ModelPanelProps {
@@ -93,87 +94,100 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
     <section aria-labelledby="model-title" className="panel">
       <h2 id="model-title">Chat model</h2>
       <div className="row">
-        <label htmlFor="engine-override">Engine</label>
-        <select
-          id="engine-override"
-          value={settings.engineOverride ?? ''}
-          onChange={(e) => updateSettings({ engineOverride: (e.target.value || null) as BrowserEngine | null })}
-        >
-          <option value="">Automatic (recommended)</option>
-          <option value="webllm">web-llm (WebGPU)</option>
-          <option value="wllama">llama.cpp / wllama (WebAssembly)</option>
+        <label htmlFor="backend">Runs</label>
+        <select id="backend" value={settings.backend} onChange={(e) => updateSettings({ backend: e.target.value as Settings['backend'] })}>
+          <option value="browser">In this browser (private, recommended)</option>
+          <option value="openai-compatible">On an OpenAI-compatible server</option>
         </select>
       </div>
-      <div className="row">
-        <label htmlFor="model-base-url">Model files from</label>
-        <input
-          id="model-base-url"
-          value={settings.modelBaseUrl}
-          placeholder="Hugging Face (default)"
-          onChange={(e) => updateSettings({ modelBaseUrl: e.target.value })}
-        />
-        {localAvailable && baseUrl !== '/models/' && (
-          <button type="button" onClick={() => updateSettings({ modelBaseUrl: '/models/' })}>
-            Use this server's local files
-          </button>
-        )}
-      </div>
-      <fieldset disabled={state.status === 'loading'}>
-        <legend>Models for {choice.engine === 'webllm' ? 'web-llm' : 'llama.cpp'}</legend>
-        <ul className="model-list">
-          {models.map(({ entry, usable, note }) => (
-            <li key={entry.id}>
-              <label className={usable ? '' : 'unusable'}>
-                <input
-                  type="radio"
-                  name="chat-model"
-                  value={entry.id}
-                  checked={entry.id === selectedId}
-                  disabled={!usable}
-                  onChange={() => updateSettings({ chatModelId: entry.id })}
-                />
-                {entry.label} — {formatBytes(entry.sizeBytes, entry.sizeApproximate)}, context {entry.contextLength.toLocaleString()}
-                {note && <span className="note"> ({note})</span>}
-              </label>
-            </li>
-          ))}
-        </ul>
-      </fieldset>
-      {selected && (
-        <p className="source" data-testid="model-source">
-          Files from {baseUrl ? `this server (${baseUrl})` : 'their public source'}; cached in this browser after the first download.
-        </p>
+      {settings.backend === 'openai-compatible' ? (
+        <ServerBackendForm settings={settings} updateSettings={updateSettings} onLoaded={onLoaded} />
+      ) : (
+        <>
+          <div className="row">
+            <label htmlFor="engine-override">Engine</label>
+            <select
+              id="engine-override"
+              value={settings.engineOverride ?? ''}
+              onChange={(e) => updateSettings({ engineOverride: (e.target.value || null) as BrowserEngine | null })}
+            >
+              <option value="">Automatic (recommended)</option>
+              <option value="webllm">web-llm (WebGPU)</option>
+              <option value="wllama">llama.cpp / wllama (WebAssembly)</option>
+            </select>
+          </div>
+          <div className="row">
+            <label htmlFor="model-base-url">Model files from</label>
+            <input
+              id="model-base-url"
+              value={settings.modelBaseUrl}
+              placeholder="Hugging Face (default)"
+              onChange={(e) => updateSettings({ modelBaseUrl: e.target.value })}
+            />
+            {localAvailable && baseUrl !== '/models/' && (
+              <button type="button" onClick={() => updateSettings({ modelBaseUrl: '/models/' })}>
+                Use this server's local files
+              </button>
+            )}
+          </div>
+          <fieldset disabled={state.status === 'loading'}>
+            <legend>Models for {choice.engine === 'webllm' ? 'web-llm' : 'llama.cpp'}</legend>
+            <ul className="model-list">
+              {models.map(({ entry, usable, note }) => (
+                <li key={entry.id}>
+                  <label className={usable ? '' : 'unusable'}>
+                    <input
+                      type="radio"
+                      name="chat-model"
+                      value={entry.id}
+                      checked={entry.id === selectedId}
+                      disabled={!usable}
+                      onChange={() => updateSettings({ chatModelId: entry.id })}
+                    />
+                    {entry.label} — {formatBytes(entry.sizeBytes, entry.sizeApproximate)}, context {entry.contextLength.toLocaleString()}
+                    {note && <span className="note"> ({note})</span>}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+          {selected && (
+            <p className="source" data-testid="model-source">
+              Files from {baseUrl ? `this server (${baseUrl})` : 'their public source'}; cached in this browser after the first download.
+            </p>
+          )}
+          <div className="row">
+            {state.status === 'loading' ? (
+              <button type="button" onClick={() => abortRef.current?.abort()}>
+                Cancel
+              </button>
+            ) : (
+              <button type="button" disabled={!selected} onClick={() => void load()} data-testid="load-model">
+                {selected ? `Download and load ${selected.id} (${formatBytes(selected.sizeBytes, selected.sizeApproximate)})` : 'No model fits this browser'}
+              </button>
+            )}
+            <button type="button" disabled={!selected || state.status === 'loading'} onClick={() => void clearCache()}>
+              Clear model cache
+            </button>
+          </div>
+          {state.status === 'loading' && (
+            <div className="progress">
+              <progress
+                aria-label="Model download progress"
+                max={1}
+                {...(state.progress.fraction !== null ? { value: state.progress.fraction } : {})}
+              />
+              <span>{state.progress.text}</span>
+            </div>
+          )}
+          {state.status === 'error' && (
+            <p role="alert" className="error" data-testid="model-error">
+              {state.message}
+            </p>
+          )}
+          {cacheMessage && <p role="status">{cacheMessage}</p>}
+        </>
       )}
-      <div className="row">
-        {state.status === 'loading' ? (
-          <button type="button" onClick={() => abortRef.current?.abort()}>
-            Cancel
-          </button>
-        ) : (
-          <button type="button" disabled={!selected} onClick={() => void load()} data-testid="load-model">
-            {selected ? `Download and load ${selected.id} (${formatBytes(selected.sizeBytes, selected.sizeApproximate)})` : 'No model fits this browser'}
-          </button>
-        )}
-        <button type="button" disabled={!selected || state.status === 'loading'} onClick={() => void clearCache()}>
-          Clear model cache
-        </button>
-      </div>
-      {state.status === 'loading' && (
-        <div className="progress">
-          <progress
-            aria-label="Model download progress"
-            max={1}
-            {...(state.progress.fraction !== null ? { value: state.progress.fraction } : {})}
-          />
-          <span>{state.progress.text}</span>
-        </div>
-      )}
-      {state.status === 'error' && (
-        <p role="alert" className="error" data-testid="model-error">
-          {state.message}
-        </p>
-      )}
-      {cacheMessage && <p role="status">{cacheMessage}</p>}
       {loaded && (
         <p role="status" data-testid="model-loaded">
           Loaded {loaded.client.modelId} in {(loaded.loadMs / 1000).toFixed(1)} s — {loaded.runtime}

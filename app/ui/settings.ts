@@ -10,6 +10,12 @@ export interface Settings {
   embeddingModelId: string;
   /** Whose memories the chat reads and writes (mem0's user_id / agent_id / run_id). */
   namespace: string;
+  /** Where the chat model runs: in this browser, or on an OpenAI-compatible server the user points at. */
+  backend: 'browser' | 'openai-compatible';
+  openaiBaseUrl: string;
+  openaiModel: string;
+  /** Kept in this browser's localStorage only; sent only to openaiBaseUrl. */
+  openaiApiKey: string;
 }
 
 const KEY = 'memory-r1.settings.v1';
@@ -18,7 +24,7 @@ const KEY = 'memory-r1.settings.v1';
 const ENV_BASE_URL: string = import.meta.env.VITE_MODEL_BASE_URL ?? '';
 
 export function defaultSettings(): Settings {
-  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me' };
+  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me', backend: 'browser', openaiBaseUrl: 'http://127.0.0.1:8089/v1', openaiModel: '', openaiApiKey: '' };
 }
 
 function readSettings(): Settings {
