@@ -7,12 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from './nodeLlamaCppClient';
-import { checkJsonAgainstSchema, MEMORY_OPS_SCHEMA } from './jsonSchemaCheck';
 import { LLMError, type ChatMessage } from './types';
+import { expectSchemaValidOpsReply } from './testing/clientContract';
 
-const MANAGER_SYSTEM_PROMPT =
-  'You are the memory manager. Compare the new fact with the existing memories and answer with JSON: ' +
-  '{"memory":[{"id":"<id>","text":"<memory text>","event":"ADD|UPDATE|DELETE|NONE"}]}.';
 
 // A system prompt long enough (~200 tokens) that reusing it is plainly visible in cachedTokens.
 const LONG_SYSTEM_PROMPT = [
@@ -44,22 +41,7 @@ describe('createNodeLlamaCppClient (real model, CPU)', () => {
   });
 
   it('returns JSON that follows the Memory-R1 operation schema, with real token counts', async () => {
-    const maxTokens = 64;
-    const result = await client.complete(
-      [
-        { role: 'system', content: MANAGER_SYSTEM_PROMPT },
-        { role: 'user', content: 'Existing memories: [{"id":"0","text":"Lives in Berlin"}]\nNew fact: I moved to Paris.' },
-      ],
-      { maxTokens, jsonSchema: MEMORY_OPS_SCHEMA },
-    );
-    expect(result.finishReason, `did not finish: ${result.text}`).toBe('stop');
-    expect(await checkJsonAgainstSchema(result.text, MEMORY_OPS_SCHEMA)).toMatchObject({ ok: true, errors: [] });
-    expect(result.usage.promptTokens).toBeGreaterThan(0);
-    expect(result.usage.completionTokens).toBeGreaterThan(0);
-    expect(result.usage.completionTokens).toBeLessThanOrEqual(maxTokens);
-    expect(result.timings.totalMs).toBeGreaterThan(0);
-    expect(result.timings.prefillMs).toBeGreaterThan(0);
-    expect(result.timings.decodeMs).toBeGreaterThanOrEqual(0);
+    await expectSchemaValidOpsReply(client);
   });
 
   it('honours maxTokens: stops with finishReason "length"', async () => {

@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIServer } from '../../scripts/openai-server';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
-import { checkJsonAgainstSchema, MEMORY_OPS_SCHEMA } from './jsonSchemaCheck';
 import {
   createOpenAICompatibleClient,
   listOpenAICompatibleModels,
@@ -19,10 +18,8 @@ import {
   type OpenAICompatibleClient,
 } from './openaiCompatibleClient';
 import { LLMError } from './types';
+import { expectSchemaValidOpsReply } from './testing/clientContract';
 
-const MANAGER_SYSTEM_PROMPT =
-  'You are the memory manager. Compare the new fact with the existing memories and answer with JSON: ' +
-  '{"memory":[{"id":"<id>","text":"<memory text>","event":"ADD|UPDATE|DELETE|NONE"}]}.';
 
 /** A port nothing listens on: bound, then released. */
 async function freePort(): Promise<number> {
@@ -102,23 +99,8 @@ describe('createOpenAICompatibleClient against openai-server (real model, CPU, r
   });
 
   it('returns JSON that follows the Memory-R1 operation schema, with real usage and timings', async () => {
-    const maxTokens = 64;
-    const result = await client.complete(
-      [
-        { role: 'system', content: MANAGER_SYSTEM_PROMPT },
-        { role: 'user', content: 'Existing memories: [{"id":"0","text":"Lives in Berlin"}]\nNew fact: I moved to Paris.' },
-      ],
-      { maxTokens, jsonSchema: MEMORY_OPS_SCHEMA },
-    );
-    expect(result.finishReason, `did not finish: ${result.text}`).toBe('stop');
-    expect(await checkJsonAgainstSchema(result.text, MEMORY_OPS_SCHEMA)).toMatchObject({ ok: true, errors: [] });
-    expect(result.usage.promptTokens).toBeGreaterThan(0);
-    expect(result.usage.completionTokens).toBeGreaterThan(0);
-    expect(result.usage.completionTokens).toBeLessThanOrEqual(maxTokens);
+    const result = await expectSchemaValidOpsReply(client);
     expect(result.usage.cachedTokens).toBeGreaterThanOrEqual(0);
-    expect(result.timings.totalMs).toBeGreaterThan(0);
-    expect(result.timings.prefillMs).toBeGreaterThan(0);
-    expect(result.timings.decodeMs).toBeGreaterThanOrEqual(0);
   });
 
   it('honours maxTokens: stops with finishReason "length"', async () => {
