@@ -1,6 +1,10 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDB } from './db';
-import { MemoryBank } from './memoryBank';
+import { LEXICAL_INDEX_SETTING_KEY, MemoryBank, type MemoryBankOptions } from './memoryBank';
+import { LexicalIndex } from '../retrieval/lexicalIndex';
+import { DENSE_OFF_NO_MODEL } from '../retrieval/hybridSearch';
+import type { MemoryRecord } from './types';
 import { randomVector } from './testing/bankFixtures';
 import { createVectorIndex } from './vectorIndex';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -8,9 +12,9 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 const PROPOSER = { model: 'test', promptVersion: 'test' };
 const opened: { bank: MemoryBank; db: MemoryDB }[] = [];
 
-async function openBank(name: string) {
+async function openBank(name: string, options: Partial<MemoryBankOptions> = {}) {
   const db = new MemoryDB(name, { indexedDB, IDBKeyRange });
-  const bank = await MemoryBank.open({ db, index: await createVectorIndex({ dims: 384 }), channelName: `${name}:changes` });
+  const bank = await MemoryBank.open({ db, index: await createVectorIndex({ dims: 384 }), channelName: `${name}:changes`, lexicalPersistDelayMs: null, ...options });
   opened.push({ bank, db });
   return bank;
 }
@@ -64,5 +68,126 @@ describe('MemoryBank', () => {
     const r = await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'ok', embedding: randomVector(5) }, { op: 'DELETE', id: 'ghost' }], candidateIds: [], turnId: null, proposer: PROPOSER });
     expect(r.ok).toBe(false);
     expect(await bank.search(randomVector(5), { k: 5 })).toEqual([]);
+  });
+});
+
+const lexicalIds = async (bank: MemoryBank, query: string, namespaces?: string[]) =>
+  (await bank.hybridSearch(query, null, { k: 20, ...(namespaces ? { namespaces } : {}) })).hits.map((h) => h.memory.text).sort();
+
+describe('MemoryBank lexical index', () => {
+  it('follows every batch: added found, updated found by its new text only, deleted never returned; lexical-only says why', async () => {
+    const bank = await openBank(`bank-${Math.random()}`);
+    await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: randomVector(1), eventTime: '2023-05-08' }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) }], candidateIds: [], turnId: 't1', proposer: PROPOSER });
+    await bank.apply({ namespace: 'user:b', ops: [{ op: 'ADD', text: 'Bob adopted a cat', embedding: randomVector(3) }], candidateIds: [], turnId: 't1', proposer: PROPOSER });
+    const result = await bank.hybridSearch('who adopted a pet?', null, { k: 5, namespaces: ['user:a'] });
+    expect(result.mode).toBe('lexical');
+    expect(result.denseOff).toBe(DENSE_OFF_NO_MODEL);
+    expect(result.hits.map((h) => [h.memory.text, h.ranks])).toEqual([['Alice adopted a dog named Buddy', { lexical: 1 }]]);
+
+    const all = await bank.db.memories.toArray();
+    const berlin = all.find((m) => m.text.includes('Berlin'))!;
+    const buddy = all.find((m) => m.text.includes('Buddy'))!;
+    await bank.apply({ namespace: 'user:a', ops: [{ op: 'UPDATE', id: berlin.id, text: 'Alice lives in Paris', embedding: randomVector(4) }, { op: 'DELETE', id: buddy.id }], candidateIds: [berlin.id, buddy.id], turnId: 't2', proposer: PROPOSER });
+    expect(await lexicalIds(bank, 'berlin')).toEqual([]);
+    expect(await lexicalIds(bank, 'paris')).toEqual(['Alice lives in Paris']);
+    expect(await lexicalIds(bank, 'buddy dog adopted')).toEqual(['Bob adopted a cat']);
+  });
+
+  it('fuses dense and lexical ranks when a query vector is given', async () => {
+    const bank = await openBank(`bank-${Math.random()}`);
+    await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: randomVector(1) }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    const result = await bank.hybridSearch('Berlin', randomVector(1), { k: 5 });
+    expect(result.mode).toBe('hybrid');
+    expect(result.denseOff).toBeUndefined();
+    const byText = Object.fromEntries(result.hits.map((h) => [h.memory.text, h.ranks]));
+    expect(byText['Alice lives in Berlin']).toEqual({ lexical: 1, dense: 2 });
+    expect(byText['Alice adopted a dog named Buddy']).toEqual({ dense: 1 });
+  });
+
+  it('persists the lexical index in settings and loads it on open instead of re-indexing; a stale copy is reconciled', async () => {
+    const name = `bank-${Math.random()}`;
+    const first = await openBank(name);
+    await first.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted Buddy', embedding: randomVector(1) }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await first.persistLexicalIndex();
+    expect((await first.db.settings.get(LEXICAL_INDEX_SETTING_KEY))?.value).toMatchObject({ memoryCount: 2 });
+
+    const second = await openBank(name);
+    expect(second.lastLexicalLoad).toEqual({ from: 'persisted', fresh: true, kept: 2, upserted: 0, removed: 0 });
+    expect(await lexicalIds(second, 'berlin')).toEqual(['Alice lives in Berlin']);
+
+    // Written behind the persisted copy's back (as an import does): the next open reconciles only the difference.
+    second.close();
+    const berlin = (await first.db.memories.toArray()).find((m) => m.text.includes('Berlin'))!;
+    await first.db.memories.put({ ...berlin, text: 'Alice lives in Rome' });
+    const third = await openBank(name);
+    expect(third.lastLexicalLoad).toMatchObject({ from: 'persisted', kept: 1, upserted: 1, removed: 0 });
+    expect(await lexicalIds(third, 'berlin')).toEqual([]);
+    expect(await lexicalIds(third, 'rome')).toEqual(['Alice lives in Rome']);
+
+    // A damaged or foreign-version row: indexed from scratch.
+    await first.db.settings.put({ key: LEXICAL_INDEX_SETTING_KEY, value: { index: { version: 999 } } });
+    const fourth = await openBank(name);
+    expect(fourth.lastLexicalLoad).toMatchObject({ from: 'scratch', upserted: 2 });
+  });
+
+  it('saves on its own after a change (debounced)', async () => {
+    const bank = await openBank(`bank-${Math.random()}`, { lexicalPersistDelayMs: 5 });
+    await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'saved later', embedding: randomVector(1) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await until(async () => (await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY)) !== undefined && ((await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY))!.value as { memoryCount: number }).memoryCount === 1);
+    expect((await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY))?.value).toMatchObject({ memoryCount: 1 });
+  });
+
+  it("patches other tabs' lexical indexes through the channel", async () => {
+    const name = `bank-${Math.random()}`;
+    const first = await openBank(name);
+    const second = await openBank(name);
+    await first.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Caroline went to a support group', embedding: randomVector(1) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await until(async () => (await lexicalIds(second, 'support group')).length === 1);
+    expect(await lexicalIds(second, 'support group')).toEqual(['Caroline went to a support group']);
+  });
+
+  it('stays equal to a from-scratch index under random add / update / delete / import (property)', async () => {
+    const words = ['dog', 'cat', 'adopted', 'paris', 'berlin', 'painting', 'sunrise', 'charity', 'race', 'camping', 'group'];
+    const textArb = fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
+    type Step = { kind: 'add'; text: string; ns: string } | { kind: 'update'; pick: number; text: string } | { kind: 'delete'; pick: number } | { kind: 'import'; texts: string[] };
+    const stepArb: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), text: textArb, ns: fc.constantFrom('user:a', 'user:b') }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), text: textArb }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('import' as const), texts: fc.array(textArb, { maxLength: 3 }) }) },
+    );
+    let seed = 100;
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { maxLength: 12 }), async (steps) => {
+        const bank = await openBank(`bank-${Math.random()}`);
+        const db = bank.db;
+        for (const step of steps) {
+          const memories = await db.memories.toArray();
+          if (step.kind === 'add') {
+            await bank.apply({ namespace: step.ns, ops: [{ op: 'ADD', text: step.text, embedding: randomVector(seed++) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+          } else if (step.kind === 'update' || step.kind === 'delete') {
+            const target = memories[step.pick % Math.max(1, memories.length)];
+            if (!target) continue;
+            const op = step.kind === 'update' ? { op: 'UPDATE', id: target.id, text: step.text, embedding: randomVector(seed++) } : { op: 'DELETE', id: target.id };
+            await bank.apply({ namespace: target.namespace, ops: [op], candidateIds: [target.id], turnId: null, proposer: PROPOSER });
+          } else {
+            // An import writes rows straight into IndexedDB, then tells the bank it changed wholesale.
+            const rows: MemoryRecord[] = step.texts.map((text) => ({ id: `imported-${seed++}`, namespace: 'user:a', text, embedding: randomVector(seed++), createdAt: 0, updatedAt: 0, sourceTurnIds: [], eventTime: null }));
+            await db.memories.bulkPut(rows);
+            await bank.changedWholesale();
+          }
+        }
+        const fresh = LexicalIndex.create((await db.memories.toArray()).map((m) => ({ id: m.id, namespace: m.namespace, text: m.text, eventTime: m.eventTime })));
+        const round = (hits: { id: string; score: number }[]) => hits.map((h) => `${h.id}:${h.score.toFixed(6)}`).sort();
+        for (const q of ['dog', 'adopted cat', 'paris berlin', 'charity race camping']) {
+          for (const namespaces of [undefined, ['user:b']]) {
+            const opts = { k: 50, ...(namespaces ? { namespaces } : {}) };
+            expect(round(bank.lexical.search(q, opts))).toEqual(round(fresh.search(q, opts)));
+          }
+        }
+        bank.close();
+      }),
+      { numRuns: 15 },
+    );
   });
 });
