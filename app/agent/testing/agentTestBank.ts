@@ -18,7 +18,8 @@ export async function createTestRetrievalIndex(dims = DEFAULT_EMBEDDING_DIMS): P
 }
 
 export async function openAgentTestBank(dims = DEFAULT_EMBEDDING_DIMS): Promise<MemoryBank> {
-  return MemoryBank.open({ db: openTestBank(), index: await createTestRetrievalIndex(dims), channelName: null });
+  // No delayed save of the lexical index: a timer writing that cache mid-test would break byte-identity checks.
+  return MemoryBank.open({ db: openTestBank(), index: await createTestRetrievalIndex(dims), channelName: null, lexicalPersistDelayMs: null });
 }
 
 /** Stores memories by hand (one ADD batch, as the user editing the bank would), returning their ids in order. */
