@@ -131,6 +131,8 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
     const result = await deps.llm.complete(messages, {
       maxTokens,
       temperature: request.temperature ?? 0,
+      // Its own prompt cache: the Memory Manager's prompts never evict the answer prompt's stable prefix.
+      cacheKey: 'answer',
       ...(format === 'json' ? { jsonSchema: answerSchema(shownIds, request.mode) } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onToken ? { onToken: request.onToken } : {}),

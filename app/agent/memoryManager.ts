@@ -229,6 +229,8 @@ export function createMemoryManager(deps: MemoryManagerDeps, managerOptions: Mem
     const onToken = options.onToken;
     const result = await deps.llm.complete(messages, {
       ...completion,
+      // One prompt cache per stage: the facts and memory-update prompts keep their stable prefixes apart.
+      cacheKey: stage,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(onToken ? { onToken: (delta: string) => onToken(stage, delta) } : {}),
     });

@@ -131,6 +131,41 @@ describe('createNodeLlamaCppClient (real model, CPU)', () => {
     expect(second.usage.cachedTokens).toBeLessThan(second.usage.promptTokens);
   });
 
+  it('keeps each cache key’s prefix in its own sequence: interleaved roles do not evict each other', async () => {
+    const OTHER_SYSTEM_PROMPT = `Extract facts as JSON. ${LONG_SYSTEM_PROMPT.split(' ').reverse().join(' ')}`;
+    const ask = (system: string, cacheKey: string, question: string) =>
+      client.complete(
+        [
+          { role: 'system', content: system },
+          { role: 'user', content: question },
+        ] satisfies ChatMessage[],
+        { maxTokens: 4, cacheKey },
+      );
+    await ask(LONG_SYSTEM_PROMPT, 'answer', 'Where does my sister live?');
+    await ask(OTHER_SYSTEM_PROMPT, 'facts', 'I bought a bike.');
+    // Each role's second call comes after the other role's call, yet finds its own prefix still cached.
+    const answer = await ask(LONG_SYSTEM_PROMPT, 'answer', 'What is the name of my dog?');
+    const facts = await ask(OTHER_SYSTEM_PROMPT, 'facts', 'I sold my car.');
+    expect(answer.usage.cachedTokens).toBeGreaterThanOrEqual(answer.usage.promptTokens - 30);
+    expect(facts.usage.cachedTokens).toBeGreaterThanOrEqual(facts.usage.promptTokens - 30);
+    // The same interleaving on one key re-reads each prompt: the other role's tokens replaced it.
+    await ask(LONG_SYSTEM_PROMPT, 'shared', 'Where does my sister live?');
+    await ask(OTHER_SYSTEM_PROMPT, 'shared', 'I bought a bike.');
+    const shared = await ask(LONG_SYSTEM_PROMPT, 'shared', 'What is the name of my dog?');
+    expect(shared.usage.cachedTokens ?? 0).toBeLessThan(30);
+  });
+
+  it('cachePrompt: false evaluates the whole prompt again', async () => {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: LONG_SYSTEM_PROMPT },
+      { role: 'user', content: 'Where does my sister live?' },
+    ];
+    await client.complete(messages, { maxTokens: 4, cacheKey: 'nocache' });
+    const uncached = await client.complete(messages, { maxTokens: 4, cacheKey: 'nocache', cachePrompt: false });
+    expect(uncached.usage.promptTokens).toBeGreaterThan(150);
+    expect(uncached.usage.cachedTokens).toBe(0);
+  });
+
   it('fails to load a missing model with LLMError kind "load" naming the path', async () => {
     const missing = path.join(path.dirname(TEST_CHAT_GGUF_PATH), 'no-such-model.gguf');
     const error: unknown = await createNodeLlamaCppClient({ modelPath: missing }).catch((e: unknown) => e);

@@ -5,10 +5,13 @@
  *
  * - One `Llama` runtime per process (CPU only, the prebuilt binary from node-llama-cpp's optional npm
  *   dependency; `build: 'never'`, so a missing binary is an error, never a compile).
- * - One model, one context, ONE context sequence per client, reused across calls: node-llama-cpp keeps the
- *   sequence's evaluated tokens and only evaluates what follows the longest common prefix with the new prompt,
- *   so a shared system prompt is read once. A sequence runs one generation at a time, so calls are serialized
- *   through a promise queue.
+ * - One model, one context, and one context sequence per cache key (`CompletionOptions.cacheKey`, the agent
+ *   passes its stage: facts / memory-update / answer; calls without a key share a default sequence), each reused
+ *   across calls: node-llama-cpp keeps a sequence's evaluated tokens and only evaluates what follows the longest
+ *   common prefix with the new prompt, so a shared system prompt is read once, and one role's prompt never
+ *   evicts another's. The context holds `sequences` of them (default 4); a key beyond that takes over the least
+ *   recently used key's sequence. Calls are serialized through one promise queue (the CPU is shared anyway).
+ * - `cachePrompt: false` clears the call's sequence first, so the whole prompt is evaluated (benchmarks).
  * - The chat template is the model's own: the GGUF's Jinja `tokenizer.chat_template`, rendered by node-llama-cpp's
  *   JinjaTemplateChatWrapper. Not `'auto'`, which swaps in a built-in wrapper it judges equivalent: for SmolLM2
  *   that is ChatML, which prepends the BOS token (here `<|im_start|>`, a second one; the GGUF says add_bos_token
@@ -51,6 +54,7 @@ import {
 
 const ENGINE = 'node-llama-cpp' as const;
 const DEFAULT_CONTEXT_SIZE = 4096;
+const DEFAULT_SEQUENCES = 4;
 
 export interface NodeLlamaCppClientOptions {
   /** Path of the .gguf file. */
@@ -61,6 +65,8 @@ export interface NodeLlamaCppClientOptions {
   contextSize?: number;
   /** CPU threads for evaluation; defaults to `os.availableParallelism()`. */
   threads?: number;
+  /** Context sequences, i.e. prompt caches kept apart by cache key; default 4 (3 agent stages + the default). */
+  sequences?: number;
 }
 
 export interface NodeLlamaCppClient extends LLMClient {
@@ -148,12 +154,11 @@ export async function createNodeLlamaCppClient(options: NodeLlamaCppClientOption
     model = await llama.loadModel({ modelPath, gpuLayers: 0 });
     const contextSize = options.contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize || DEFAULT_CONTEXT_SIZE);
     const threads = options.threads ?? os.availableParallelism();
-    context = await model.createContext({ contextSize, threads, sequences: 1 });
-    const sequence = context.getSequence();
+    const sequences = Math.max(1, Math.floor(options.sequences ?? DEFAULT_SEQUENCES));
+    context = await model.createContext({ contextSize, threads, sequences });
     const hasTemplate = typeof model.fileInfo.metadata.tokenizer?.chat_template === 'string';
     const chatWrapper = resolveChatWrapper(model, { type: hasTemplate ? 'jinjaTemplate' : 'auto' });
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
-    return new NodeLlamaCppClientImpl(modelId, llama, model, context, sequence, chat);
+    return new NodeLlamaCppClientImpl(modelId, llama, model, context, chatWrapper, sequences);
   } catch (err) {
     await context?.dispose().catch(() => undefined);
     await model?.dispose().catch(() => undefined);
@@ -161,9 +166,18 @@ export async function createNodeLlamaCppClient(options: NodeLlamaCppClientOption
   }
 }
 
+/** One prompt cache: a context sequence and the chat session over it. */
+interface CacheSlot {
+  sequence: LlamaContextSequence;
+  chat: LlamaChat;
+}
+
 class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
   readonly engine = ENGINE;
   private queue: Promise<void> = Promise.resolve();
+  /** Cache key → its sequence, in least-recently-used-first order (a Map keeps insertion order). */
+  private readonly slots = new Map<string, CacheSlot>();
+  private readonly chat: LlamaChat;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private disposed = false;
   private disposing: Promise<void> | undefined;
@@ -173,9 +187,31 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
-    private readonly chat: LlamaChat,
-  ) {}
+    chatWrapper: LlamaChat['chatWrapper'],
+    private readonly maxSequences: number,
+  ) {
+    // The default key's sequence exists from the start: countPromptTokens renders with its chat wrapper.
+    const sequence = context.getSequence();
+    this.chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
+    this.slots.set('', { sequence, chat: this.chat });
+  }
+
+  /** The sequence for a cache key: its own, a new one while the context has room, else the LRU key's. */
+  private slotFor(key: string): CacheSlot {
+    let slot = this.slots.get(key);
+    if (slot) {
+      this.slots.delete(key); // re-insert: most recently used last
+    } else if (this.slots.size < this.maxSequences) {
+      const sequence = this.context.getSequence();
+      slot = { sequence, chat: new LlamaChat({ contextSequence: sequence, chatWrapper: this.chat.chatWrapper }) };
+    } else {
+      const [lruKey, lruSlot] = this.slots.entries().next().value as [string, CacheSlot];
+      this.slots.delete(lruKey);
+      slot = lruSlot;
+    }
+    this.slots.set(key, slot);
+    return slot;
+  }
 
   get contextSize(): number {
     return this.context.contextSize;
@@ -234,6 +270,9 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
 
     try {
       const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
+      const { sequence, chat } = this.slotFor(options.cacheKey ?? '');
+      // No prompt cache for this call: forget what the sequence holds, so the whole prompt is evaluated.
+      if (options.cachePrompt === false && sequence.nextTokenIndex > 0) await sequence.clearHistory();
 
       // Its token count, and how much of it the sequence already holds.
       const promptTokens = this.renderPrompt(history);
@@ -247,13 +286,13 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
       }
       // Never let node-llama-cpp shift the context (drop history) mid-call: cap the completion at the room left.
       const maxTokens = Math.min(options.maxTokens, contextSize - promptTokens.length - 1);
-      const cachedTokens = this.reusablePrefixLength(promptTokens);
+      const cachedTokens = this.reusablePrefixLength(sequence, promptTokens);
 
-      const meterBefore = this.sequence.tokenMeter.getState();
+      const meterBefore = sequence.tokenMeter.getState();
       let firstTokenAt: number | undefined;
       const onToken = options.onToken;
       const generationStart = performance.now();
-      const response = await this.chat.generateResponse(history, {
+      const response = await chat.generateResponse(history, {
         maxTokens,
         temperature: options.temperature ?? 0,
         repeatPenalty: false,
@@ -268,7 +307,7 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
         },
       });
       const end = performance.now();
-      const used = this.sequence.tokenMeter.diff(meterBefore);
+      const used = sequence.tokenMeter.diff(meterBefore);
 
       const stopReason = response.metadata.stopReason;
       if (stopReason === 'abort') throw abortError(signal);
@@ -303,12 +342,12 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
    * common prefix of the sequence state and the prompt, except that the prompt's last token is always evaluated
    * (its logits start the generation), so the comparison stops one token short of the end.
    */
-  private reusablePrefixLength(promptTokens: Token[]): number | undefined {
+  private reusablePrefixLength(sequence: LlamaContextSequence, promptTokens: Token[]): number | undefined {
     // Models whose state cannot be cut at any token (recurrent, sliding-window attention) reuse a prefix only
     // through checkpoints; the count is not knowable up front there, so it is not reported.
-    if (this.sequence.needsCheckpoints) return undefined;
-    if (this.sequence.nextTokenIndex === 0) return 0;
-    const { firstDifferentIndex } = this.sequence.compareContextTokens(promptTokens.slice(0, -1));
+    if (sequence.needsCheckpoints) return undefined;
+    if (sequence.nextTokenIndex === 0) return 0;
+    const { firstDifferentIndex } = sequence.compareContextTokens(promptTokens.slice(0, -1));
     return Math.max(0, firstDifferentIndex);
   }
 
@@ -339,7 +378,8 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
     this.disposing ??= (async () => {
       this.disposed = true;
       await this.queue; // let a running generation finish (it cannot be interrupted safely without its signal)
-      this.chat.dispose({ disposeSequence: true });
+      for (const slot of this.slots.values()) slot.chat.dispose({ disposeSequence: true });
+      this.slots.clear();
       await this.context.dispose();
       await this.model.dispose();
       this.grammars.clear();

@@ -22,6 +22,18 @@ export interface CompletionOptions {
   signal?: AbortSignal;
   /** Called with each new piece of text as it is generated. */
   onToken?: (delta: string) => void;
+  /**
+   * Which prompt family the call belongs to (e.g. the agent stage: 'facts', 'memory-update', 'answer'), so an
+   * engine with several KV sequences/slots keeps each family's stable prefix cached apart, and one role never
+   * evicts another's. node-llama-cpp: one context sequence per key. wllama: llama.cpp picks the slot itself by
+   * prompt similarity (it has no slot pinning), so the key is not needed there. Unset: one shared default.
+   */
+  cacheKey?: string;
+  /**
+   * Reuse the engine's prompt (KV) cache for a shared prefix; default true. false re-reads the whole prompt
+   * (benchmarks measure the cache's effect with it).
+   */
+  cachePrompt?: boolean;
 }
 
 export interface CompletionUsage {

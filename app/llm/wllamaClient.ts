@@ -29,6 +29,9 @@ export interface WllamaClient extends LLMClient {
   readonly loadMs: number;
 }
 
+/** llama.cpp server slots: one per prompt family (facts, memory update, answer) plus one spare. */
+export const WLLAMA_SLOTS = 4;
+
 async function importWllama(): Promise<typeof import('@wllama/wllama')> {
   return import('@wllama/wllama');
 }
@@ -61,6 +64,12 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     await wllama.loadModelFromUrl(options.url, {
       n_threads: options.threads,
       n_ctx: options.contextSize ?? 4096,
+      // Prompt-prefix reuse across roles: llama.cpp's server context gives each request the idle slot whose cached
+      // prompt is most similar to it (wllama 3 reads no `id_slot`, so slots cannot be pinned by key). With a slot
+      // per prompt family (fact extraction, memory update, answer, + one spare) and one unified KV cache, each
+      // family's stable prefix stays in its own slot instead of being overwritten by the other role's prompt.
+      n_parallel: WLLAMA_SLOTS,
+      kv_unified: true,
       ...(options.gpuLayers !== undefined ? { n_gpu_layers: options.gpuLayers } : {}),
       progressCallback: ({ loaded, total }: LoadProgress) => options.onProgress?.({ loaded, total }),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -84,8 +93,9 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
       messages: messages.map((m) => ({ role: m.role, content: m.content })),
       max_tokens: opts.maxTokens,
       temperature: opts.temperature ?? 0,
-      // Keep llama.cpp's prompt cache on: calls that share a prompt prefix skip re-reading it.
-      cache_prompt: true,
+      // Keep llama.cpp's prompt cache on: calls that share a prompt prefix skip re-reading it (off only when a
+      // benchmark asks). `opts.cacheKey` needs no mapping: llama.cpp routes a prompt to its most similar slot.
+      cache_prompt: opts.cachePrompt ?? true,
       ...(opts.jsonSchema
         ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'output', schema: opts.jsonSchema, strict: true } } }
         : {}),
