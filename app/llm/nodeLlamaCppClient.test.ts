@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from './nodeLlamaCppClient';
 import { LLMError, type ChatMessage } from './types';
-import { expectSchemaValidOpsReply } from './testing/clientContract';
+import { expectSchemaValidOpsReply, expectStreamedDeltasJoinToText } from './testing/clientContract';
 
 
 // A system prompt long enough (~200 tokens) that reusing it is plainly visible in cachedTokens.
@@ -56,13 +56,7 @@ describe('createNodeLlamaCppClient (real model, CPU)', () => {
   });
 
   it('streams deltas through onToken that concatenate to the returned text', async () => {
-    const deltas: string[] = [];
-    const result = await client.complete([{ role: 'user', content: 'Name three colours.' }], {
-      maxTokens: 24,
-      onToken: (delta) => deltas.push(delta),
-    });
-    expect(deltas.length).toBeGreaterThan(1);
-    expect(deltas.join('')).toBe(result.text);
+    await expectStreamedDeltasJoinToText(client);
   });
 
   it('rejects an aborted call with LLMError kind "abort" and keeps working', async () => {

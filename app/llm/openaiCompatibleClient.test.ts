@@ -18,7 +18,7 @@ import {
   type OpenAICompatibleClient,
 } from './openaiCompatibleClient';
 import { LLMError } from './types';
-import { expectSchemaValidOpsReply } from './testing/clientContract';
+import { expectSchemaValidOpsReply, expectStreamedDeltasJoinToText } from './testing/clientContract';
 
 
 /** A port nothing listens on: bound, then released. */
@@ -113,13 +113,7 @@ describe('createOpenAICompatibleClient against openai-server (real model, CPU, r
   });
 
   it('streams deltas through onToken that concatenate to the returned text', async () => {
-    const deltas: string[] = [];
-    const result = await client.complete([{ role: 'user', content: 'Name three colours.' }], {
-      maxTokens: 24,
-      onToken: (delta) => deltas.push(delta),
-    });
-    expect(deltas.length).toBeGreaterThan(1);
-    expect(deltas.join('')).toBe(result.text);
+    await expectStreamedDeltasJoinToText(client);
   });
 
   it('rejects an aborted call with LLMError kind "abort" and keeps working', async () => {

@@ -26,3 +26,14 @@ export async function expectSchemaValidOpsReply(client: LLMClient, maxTokens = 6
   expect(result.timings.decodeMs).toBeGreaterThanOrEqual(0);
   return result;
 }
+
+/** Streamed pieces arrive one by one and join to exactly the returned text. */
+export async function expectStreamedDeltasJoinToText(client: LLMClient): Promise<void> {
+  const deltas: string[] = [];
+  const result = await client.complete([{ role: 'user', content: 'Name three colours.' }], {
+    maxTokens: 24,
+    onToken: (delta) => deltas.push(delta),
+  });
+  expect(deltas.length).toBeGreaterThan(1);
+  expect(deltas.join('')).toBe(result.text);
+}
