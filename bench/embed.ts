@@ -12,8 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
+import { openBrowserBench } from './browserBench';
 import { DEFAULT_EMBEDDING_MODEL_ID } from '../app/embed/embeddingModels';
 import { parseLocomo, turnText } from '../app/eval/locomo';
 import { assertTestModelsPresent } from '../scripts/test-models';
@@ -47,19 +46,9 @@ async function main() {
     `embed: ${values.model}, ${texts.length} LoCoMo turns (chars: mean ${(lengths.reduce((a, b) => a + b, 0) / texts.length).toFixed(0)}, max ${Math.max(...lengths)}), batch ${BATCH}, ${RUNS} run(s)`,
   );
 
-  const server = await createServer({
-    configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
-    // No file watching or HMR: an edit elsewhere in the tree must not reload the page mid-run.
-    server: { port: 0, strictPort: false, hmr: false, watch: null },
-    logLevel: 'error',
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 5173;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  const bench = await openBrowserBench();
+  const browser = bench.browser;
+  const port = new URL(bench.origin).port;
   let run: EmbedBenchRun;
   try {
     const page = await browser.newPage();
@@ -72,8 +61,7 @@ async function main() {
       [values.model, texts, BATCH, RUNS] as const,
     );
   } finally {
-    await browser.close();
-    await server.close();
+    await bench.close();
   }
 
   const single = median(run.single);

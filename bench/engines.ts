@@ -10,8 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
+import { openBrowserBench } from './browserBench';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { ChatMessage } from '../app/llm/types';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH, TEST_CHAT_GGUF_RELATIVE_PATH } from '../scripts/test-models';
@@ -87,18 +86,9 @@ async function benchNode(): Promise<Row> {
 }
 
 async function benchBrowser(): Promise<{ one: Row; all: Row; threads: number }> {
-  const server = await createServer({
-    configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
-    server: { port: 0, strictPort: false },
-    logLevel: 'error',
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 5173;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  const bench = await openBrowserBench();
+  const browser = bench.browser;
+  const port = new URL(bench.origin).port;
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(600_000);
@@ -128,8 +118,7 @@ async function benchBrowser(): Promise<{ one: Row; all: Row; threads: number }> 
     const all = await runWith(threads);
     return { one, all, threads };
   } finally {
-    await browser.close();
-    await server.close();
+    await bench.close();
   }
 }
 

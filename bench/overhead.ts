@@ -6,10 +6,8 @@
  * (each call's own wall time as the engine adapter measured it). The ratio is what the app adds around the model:
  * embeddings, retrieval, IndexedDB, React. Both are measured in the same run.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
+import { openBrowserBench } from './browserBench';
 import type { ChatTurnMetrics } from '../app/ui/useMemoryBank';
 import { assertTestModelsPresent } from '../scripts/test-models';
 
@@ -25,14 +23,9 @@ const MESSAGES = [
 
 async function main() {
   assertTestModelsPresent();
-  const server = await createServer({ configFile: path.resolve(import.meta.dirname, '../vite.config.ts'), server: { port: 0 }, logLevel: 'error' });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 5173;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  const bench = await openBrowserBench({ webgpu: true });
+  const browser = bench.browser;
+  const port = new URL(bench.origin).port;
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(600_000);
@@ -61,8 +54,7 @@ async function main() {
     });
     console.log(`chat turn overhead: wall_ms=${(wall / metrics.length).toFixed(0)} model_ms=${(model / metrics.length).toFixed(0)} wall_over_model=${(wall / model).toFixed(3)}`);
   } finally {
-    await browser.close();
-    await server.close();
+    await bench.close();
   }
 }
 

@@ -16,8 +16,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
+import { openBrowserBench } from './browserBench';
 import type { DialogueTurn } from '../app/agent/memoryManager';
 import { openAgentTestBank } from '../app/agent/testing/agentTestBank';
 import { parseLocomo } from '../app/eval/locomo';
@@ -67,19 +66,9 @@ async function runNode(turns: DialogueTurn[]): Promise<[PrefixRun, PrefixRun]> {
 }
 
 async function runWllama(turns: DialogueTurn[]): Promise<[PrefixRun, PrefixRun]> {
-  const server = await createServer({
-    configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
-    // No file watching or HMR: an edit elsewhere in the tree must not reload the page mid-run.
-    server: { port: 0, strictPort: false, hmr: false, watch: null },
-    logLevel: 'error',
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 5173;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  const bench = await openBrowserBench();
+  const browser = bench.browser;
+  const port = new URL(bench.origin).port;
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(0);
@@ -116,8 +105,7 @@ async function runWllama(turns: DialogueTurn[]): Promise<[PrefixRun, PrefixRun]>
     }
     return [runs[0]!, runs[1]!];
   } finally {
-    await browser.close();
-    await server.close();
+    await bench.close();
   }
 }
 
