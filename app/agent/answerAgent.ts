@@ -22,13 +22,15 @@ import {
   type AnswerMode,
 } from './prompts/answerPrompt';
 import { formatDay, parseSessionDate } from './resolveDates';
-import { retrieveForQuestion, type MemorySearch } from './retrieveMemories';
+import { retrieveForQuestion, type MemorySearch, type RetrievalMode } from './retrieveMemories';
+import type { RetrieverRanks } from '../retrieval/fusion';
 
 export { ANSWER_PROMPT_VERSION };
 
 export interface AnswerAgentDeps {
   llm: LLMClient;
-  embedder: Pick<Embedder, 'embed'>;
+  /** Null when no embedding model is loaded: retrieval then runs lexical-only and the result says so. */
+  embedder: Pick<Embedder, 'embed'> | null;
   bank: MemorySearch;
 }
 
@@ -47,6 +49,12 @@ export interface AnswerRequest {
   /** Default: enough for 5 ids and the mode's longest answer. */
   maxTokens?: number;
   temperature?: number;
+  /**
+   * Time-aware retrieval: a question naming a period ("in May 2023", "last week") moves memories whose event time
+   * falls in it up; relative phrases resolve against this ISO date (the dialogue's date; today in a chat).
+   * Off unless given.
+   */
+  referenceDate?: string;
   signal?: AbortSignal;
   onToken?: (delta: string) => void;
 }
@@ -55,7 +63,10 @@ export interface AnswerCandidate {
   /** The id the model saw. */
   shortId: string;
   memory: MemoryRecord;
+  /** The fused retrieval score. */
   score: number;
+  /** Its rank in each retriever: why it was retrieved. */
+  ranks: RetrieverRanks;
   /** The date shown next to it. */
   date: string;
 }
@@ -67,6 +78,8 @@ export interface AnswerResult {
   /** Cited ids that were not shown (dropped). */
   unknownIds: string[];
   candidates: AnswerCandidate[];
+  /** How retrieval ran (`lexical` with the reason when no embedding model was loaded). */
+  retrieval: RetrievalMode;
   /** True when the answer was delimited as asked (schema field or marker); false: the fallback rule was used. */
   markerFound: boolean;
   replyForm: ParsedAnswer['form'];
@@ -112,13 +125,14 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
     const format = request.format ?? 'json';
     const question = request.question.trim();
 
-    const vector = await deps.embedder.embed([question]);
-    const hits = await retrieveForQuestion(deps.bank, vector, {
+    const vector = deps.embedder ? await deps.embedder.embed([question]) : null;
+    const retrieval = await retrieveForQuestion(deps.bank, question, vector, {
       namespaces: request.namespaces,
       k: request.k ?? DEFAULT_ANSWER_K,
       ...(request.perNamespaceK !== undefined ? { perNamespaceK: request.perNamespaceK } : {}),
+      ...(request.referenceDate ? { timeAware: { referenceDate: request.referenceDate } } : {}),
     });
-    const candidates: AnswerCandidate[] = hits.map((h, i) => ({ shortId: String(i), memory: h.memory, score: h.score, date: memoryDate(h.memory) }));
+    const candidates: AnswerCandidate[] = retrieval.hits.map((h, i) => ({ shortId: String(i), memory: h.memory, score: h.score, ranks: h.ranks, date: memoryDate(h.memory) }));
     const shownIds = candidates.map((c) => c.shortId);
 
     const messages = buildAnswerMessages({
@@ -154,6 +168,7 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
       usedMemoryIds: parsed.ids.map((id) => byShortId.get(id)!),
       unknownIds: parsed.unknownIds,
       candidates,
+      retrieval: { mode: retrieval.mode, ...(retrieval.denseOff ? { denseOff: retrieval.denseOff } : {}) },
       markerFound: parsed.markerFound,
       replyForm: parsed.form,
       problems,

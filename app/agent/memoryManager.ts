@@ -63,7 +63,7 @@ export interface DialogueTurn {
 export interface MemoryManagerDeps {
   llm: LLMClient;
   embedder: Pick<Embedder, 'embed'>;
-  bank: Pick<MemoryBank, 'apply' | 'search'>;
+  bank: Pick<MemoryBank, 'apply' | 'hybridSearch'>;
 }
 
 export interface MemoryManagerOptions {
@@ -319,7 +319,7 @@ export function createMemoryManager(deps: MemoryManagerDeps, managerOptions: Mem
     const factVectors = await deps.embedder.embed(facts);
     const dims = factVectors.length / facts.length;
     const embeddings = new Map<string, Float32Array>(facts.map((f, i) => [f, rowOf(factVectors, i, dims)]));
-    const hits = await retrieveForFacts(deps.bank, factVectors, facts.length, {
+    const hits = await retrieveForFacts(deps.bank, facts, factVectors, {
       namespace: turn.namespace,
       perFactK: settings.perFactK,
       maxCandidates: settings.maxCandidates,
