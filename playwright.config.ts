@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 4321);
+// One build folder per port, so two e2e runs on other ports (parallel work on one machine) never serve each other's build.
+const OUT_DIR = process.env.E2E_PORT ? `dist-e2e-${PORT}` : 'dist-e2e';
 export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 4322);
 // Debian's chromium: Playwright cannot download its own browser on machines without a CDN.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,7 +45,7 @@ export default defineConfig({
   webServer: [
     {
       // The production build, served the way `vite preview` serves it, with the model loaders pointed at /models/.
-      command: `npx vite build --outDir dist-e2e --emptyOutDir && npx vite preview --outDir dist-e2e --port ${PORT} --strictPort`,
+      command: `npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
       env: { VITE_MODEL_BASE_URL: '/models/' },
       url: `http://localhost:${PORT}`,
       reuseExistingServer: !process.env.CI,
