@@ -51,7 +51,7 @@ export interface LexicalIndexJSON {
   index: AsPlainObject;
 }
 
-export const LEXICAL_INDEX_VERSION = 1;
+export const LEXICAL_INDEX_VERSION = 2;
 
 interface StoredDoc {
   id: string;

@@ -3,7 +3,8 @@
  * "carolines" → stemmed "carolin", the same as "Caroline"), English stop words removed, Porter-stemmed. Documents
  * and queries go through the same steps.
  */
-import { porterStem } from './porterStemmer';
+// wooorm's `stemmer`: a maintained implementation of Porter (1980); LoCoMo's F1 uses the same one (app/eval).
+import { stemmer } from 'stemmer';
 
 /**
  * A generic English stop list (the classic SMART/Lucene-style function words plus question words and common
@@ -37,7 +38,7 @@ export function tokenize(text: string): string[] {
 export function processTerm(token: string, options: { stem?: boolean; stopWords?: boolean } = {}): string | null {
   const t = token.toLowerCase();
   if ((options.stopWords ?? true) && STOP_WORDS.has(t)) return null;
-  return (options.stem ?? true) ? porterStem(t) : t;
+  return (options.stem ?? true) ? stemmer(t) : t;
 }
 
 /** The index terms of a text, in order (stop words removed). */
