@@ -5,6 +5,7 @@ import { expect, test } from '@playwright/test';
 test('a chat turn produces visible memory operations, and a follow-up is answered from memory', async ({ page }) => {
   // Four model calls in WASM on 2 cores (answer, facts, answer again), each prompt re-read in full.
   test.setTimeout(600_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto('/');
   await page.getByTestId('load-model').click();
   await expect(page.getByTestId('model-loaded')).toBeVisible({ timeout: 120_000 });
@@ -27,6 +28,20 @@ test('a chat turn produces visible memory operations, and a follow-up is answere
   expect(bank.memories.length).toBeGreaterThan(0);
   expect(bank.history.some((h) => h.op === 'ADD' && h.model === 'SmolLM2-135M-Instruct-Q4_1' && /memory-update|fact/.test(h.promptVersion))).toBe(true);
 
+  // Each op in the stream names the turn that caused it and the model that proposed it.
+  const firstAdd = page.getByTestId('ops-log').locator('li[data-event="applied"]').first();
+  await expect(firstAdd).toContainText('User: I adopted a dog named Buddy last week.');
+  await expect(firstAdd.getByTestId('op-model')).toHaveText('SmolLM2-135M-Instruct-Q4_1');
+  await expect(firstAdd.locator('li[data-op="ADD"]').first()).toHaveCSS('border-left-color', 'rgb(31, 138, 76)');
+  // An op opens its memory in the explorer, with the memory's history.
+  const addedText = (await firstAdd.locator('li[data-op="ADD"]').first().locator('span').first().textContent())!;
+  await firstAdd.locator('li[data-op="ADD"]').first().getByRole('button', { name: 'Open this memory in the explorer' }).click();
+  await expect(page).toHaveURL(/#bank$/);
+  await expect(page.getByTestId('memory-current')).toHaveText(addedText);
+  await expect(page.getByTestId('memory-history').locator('li').first()).toHaveAttribute('data-op', 'ADD');
+  await expect(page.getByTestId('memory-history').locator('li').first()).toContainText('SmolLM2-135M-Instruct-Q4_1');
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Chat', exact: true }).click();
+
   await page.getByLabel('Message').fill('What is the name of my dog?');
   await page.getByTestId('send').click();
   await expect(page.getByTestId('chat-log').locator('li[data-role="assistant"]')).toHaveCount(2, { timeout: 300_000 });
@@ -41,4 +56,13 @@ test('a chat turn produces visible memory operations, and a follow-up is answere
   const shown = await page.getByTestId('chat-log').locator('li[data-role="assistant"]').last().locator('[data-memory-id]').count();
   expect(shown).toBe(answer.usedMemoryIds?.length ?? 0);
   expect(answer.text.length).toBeGreaterThan(0);
+  // A used memory opens in the explorer.
+  if ((answer.usedMemoryIds?.length ?? 0) > 0) {
+    const id = answer.usedMemoryIds![0]!;
+    await page.locator(`[data-testid="chat-log"] [data-memory-id="${id}"] button`).click();
+    await expect(page.getByTestId('memory-current')).toHaveText(bank.memories.find((m) => m.id === id)!.text);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Chat', exact: true }).click();
+  }
+  // The README's picture of the chat: the conversation on the left, the memory operations on the right.
+  await page.screenshot({ path: 'docs/screenshot-chat.png' });
 });

@@ -4,10 +4,21 @@ async function bankReady(page: Page) {
   await page.waitForFunction(() => globalThis.memoryR1?.bank !== undefined);
 }
 
-test('memories survive a page reload, and memory text is rendered as text, never as HTML', async ({ page }) => {
-  await page.goto('/');
+/** The model panels are on the Chat view; the explorer is the Memory bank view; export/import are in Settings. */
+async function view(page: Page, name: 'Chat' | 'Memory bank' | 'Settings') {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name, exact: true }).click();
+}
+
+async function loadEmbedder(page: Page) {
+  await view(page, 'Chat');
   await page.getByTestId('load-embedder').click();
   await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
+}
+
+test('memories survive a page reload, and memory text is rendered as text, never as HTML', async ({ page }) => {
+  await page.goto('/');
+  await loadEmbedder(page);
+  await view(page, 'Memory bank');
   const hostile = '<img src=x onerror="window.__pwned = true">Alice adopted a dog named Buddy';
   for (const text of ['Alice adopted a dog named Buddy', hostile, 'Alice works as a counselor']) {
     await page.getByLabel('New memory').fill(text);
@@ -20,6 +31,7 @@ test('memories survive a page reload, and memory text is rendered as text, never
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByTestId('bank-problem')).toContainText('already says this; use NOOP');
 
+  // The view is in the URL: the reload comes back to the explorer.
   await page.reload();
   await expect(page.getByTestId('bank-count')).toHaveText('3 memories in user:me');
   await expect(page.getByTestId('memory-list').locator('li')).toHaveCount(3);
@@ -27,13 +39,17 @@ test('memories survive a page reload, and memory text is rendered as text, never
   await expect(page.locator('[data-testid="memory-list"] img')).toHaveCount(0);
   expect(await page.evaluate(() => (globalThis as { __pwned?: boolean }).__pwned)).toBeUndefined();
 
-  // Semantic search goes through the retrieval worker, rebuilt from IndexedDB after the reload.
-  await page.getByTestId('load-embedder').click();
-  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
-  await page.getByLabel('Search', { exact: true }).fill('What pet does Alice have?');
+  // Search goes through the agents' hybrid retrieval: the dense half through the retrieval worker, rebuilt from
+  // IndexedDB after the reload. "adopt" matches two memories by their words; the counselor only by meaning.
+  await loadEmbedder(page);
+  await view(page, 'Memory bank');
+  await page.getByLabel('Search', { exact: true }).fill('Which pet did she adopt?');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByTestId('search-hits').locator('li')).toHaveCount(3);
   await expect(page.getByTestId('search-hits').locator('li').last()).toContainText('counselor');
+  await expect(page.getByTestId('search-hits').locator('li').last().getByTestId('hit-ranks')).toHaveText('dense #3');
+  await expect(page.getByTestId('search-hits').locator('li').first().getByTestId('hit-ranks')).toContainText('lexical #');
+  await expect(page.getByTestId('dense-off')).toHaveCount(0);
 
   // Deleting by hand is a manual operation in the history.
   await page.getByRole('button', { name: 'Delete memory: Alice works as a counselor' }).click();
@@ -97,17 +113,19 @@ test('a reload in the middle of a batch leaves either all of it or none of it', 
 
 test('export, then import: a bad file is refused with a reason and changes nothing; the exported file restores the bank', async ({ page }) => {
   await page.goto('/');
-  await page.getByTestId('load-embedder').click();
-  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
+  await loadEmbedder(page);
+  await view(page, 'Memory bank');
   for (const text of ['Alice adopted a dog named Buddy', 'Alice moved to Paris in May 2023']) {
     await page.getByLabel('New memory').fill(text);
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await expect(page.getByTestId('memory-list')).toContainText(text);
   }
+  await view(page, 'Settings');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export bank' }).click();
   const file = await (await download).path();
 
+  await view(page, 'Memory bank');
   await page.getByRole('button', { name: 'Delete memory: Alice moved to Paris in May 2023' }).click();
   await expect(page.getByTestId('bank-count')).toHaveText('1 memory in user:me');
 
@@ -115,16 +133,20 @@ test('export, then import: a bad file is refused with a reason and changes nothi
     ['notes.json', '{"memories": [', 'truncated'],
     ['other.json', JSON.stringify({ formatName: 'dexie', formatVersion: 1, data: { databaseName: 'todo-app', databaseVersion: 1, tables: [{ name: 'todos', schema: '++id', rowCount: 0 }], data: [] } }), "not a Memory-R1 export"],
   ] as const) {
+    await view(page, 'Settings');
     await page.getByTestId('import-file').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(body) });
-    await expect(page.getByTestId('bank-problem')).toContainText(reason);
+    await expect(page.getByTestId('data-problem')).toContainText(reason);
+    await view(page, 'Memory bank');
     await expect(page.getByTestId('bank-count')).toHaveText('1 memory in user:me');
   }
 
+  await view(page, 'Settings');
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(page.getByTestId('bank-notice')).toContainText('Imported 2 memories');
+  await expect(page.getByTestId('data-notice')).toContainText('Imported 2 memories');
+  await view(page, 'Memory bank');
   await expect(page.getByTestId('bank-count')).toHaveText('2 memories in user:me');
-  // The retrieval index was rebuilt: the restored memory is found by meaning.
-  await page.getByLabel('Search', { exact: true }).fill('Where does Alice live?');
+  // The retrieval index was rebuilt: the restored memory is found by meaning (no word of the question is in it).
+  await page.getByLabel('Search', { exact: true }).fill('Which city does she live in?');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByTestId('search-hits').locator('li').first()).toContainText('Paris');
 });

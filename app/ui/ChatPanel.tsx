@@ -1,5 +1,5 @@
 import { useLiveQuery } from 'dexie-react-hooks';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { createAnswerAgent } from '../agent/answerAgent';
 import { createMemoryManager, type MemoryManagerEvent } from '../agent/memoryManager';
 import type { EmbedWorkerClient } from '../embed/embedClient';
@@ -13,7 +13,11 @@ interface ChatPanelProps {
   embedder: EmbedWorkerClient;
   bank: MemoryBank;
   namespace: string;
+  /** Memories the Answer Agent retrieves per question. */
+  retrievalK: number;
   onManagerEvent: (event: MemoryManagerEvent, model: string) => void;
+  /** Opens a memory in the bank explorer. */
+  onOpenMemory: (id: string) => void;
 }
 
 function today(): string {
@@ -24,7 +28,7 @@ function today(): string {
  * The chat: the Answer Agent answers from the memories it distills, then the turn goes to the Memory Manager in
  * the background (one turn after another); sending the next message never waits for memory writes.
  */
-export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: ChatPanelProps) {
+export function ChatPanel({ llm, embedder, bank, namespace, retrievalK, onManagerEvent, onOpenMemory }: ChatPanelProps) {
   const { db } = bank;
   const conversationId = `chat:${namespace}`;
   const turns = useLiveQuery(() => db.turns.where('conversationId').equals(conversationId).sortBy('at'), [db, conversationId]);
@@ -44,6 +48,12 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
   const [draft, setDraft] = useState('');
   const [streaming, setStreaming] = useState<string | null>(null);
   const [problem, setProblem] = useState('');
+  const logRef = useRef<HTMLOListElement>(null);
+  // Keep the newest message in view as turns arrive and the answer streams in.
+  useEffect(() => {
+    const log = logRef.current;
+    if (log) log.scrollTop = log.scrollHeight;
+  }, [turns?.length, streaming]);
 
   async function send() {
     const text = draft.trim();
@@ -56,7 +66,7 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
     const answerStarted = performance.now();
     try {
       setStreaming('');
-      const result = await agents.answer.answer({ question: text, namespaces: [namespace], mode: 'chat', onToken: (d) => setStreaming((s) => (s ?? '') + d) });
+      const result = await agents.answer.answer({ question: text, namespaces: [namespace], mode: 'chat', k: retrievalK, onToken: (d) => setStreaming((s) => (s ?? '') + d) });
       await db.turns.add({
         id: crypto.randomUUID(),
         namespace,
@@ -92,7 +102,7 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
   return (
     <section aria-labelledby="chat-title" className="panel">
       <h2 id="chat-title">Chat</h2>
-      <ol className="chat-log" data-testid="chat-log" aria-label="Conversation">
+      <ol className="chat-log" data-testid="chat-log" aria-label="Conversation" ref={logRef}>
         {(turns ?? []).map((t) => (
           <li key={t.id} className={t.role} data-role={t.role}>
             {t.text}
@@ -100,14 +110,20 @@ export function ChatPanel({ llm, embedder, bank, namespace, onManagerEvent }: Ch
               <ul className="used" data-testid="used-memories" aria-label="Memories used for this answer">
                 {t.usedMemoryIds!.map((id) => (
                   <li key={id} data-memory-id={id}>
-                    {memoryText.get(id) ?? '(memory since deleted)'}
+                    <button type="button" className="link memory-link" onClick={() => onOpenMemory(id)} title="Open this memory in the explorer">
+                      {memoryText.get(id) ?? '(memory since deleted)'}
+                    </button>
                   </li>
                 ))}
               </ul>
             )}
           </li>
         ))}
-        {streaming !== null && <li className="assistant">{answerSoFar(streaming) || '…'}</li>}
+        {streaming !== null && (
+          <li className="assistant" data-testid="streaming-answer" aria-busy="true">
+            {answerSoFar(streaming) || '…'}
+          </li>
+        )}
       </ol>
       <form
         className="row"

@@ -1,34 +1,81 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
-import type { MemoryBank, MemoryHit } from '../memory/memoryBank';
-import { MANUAL_PROPOSER } from '../memory/types';
+import type { BankHybridSearchResult, MemoryBank } from '../memory/memoryBank';
+import { MANUAL_PROPOSER, type HistoryOp } from '../memory/types';
+import type { RetrieverRanks } from '../retrieval/fusion';
+import { MemoryDetail } from './MemoryDetail';
 
 interface MemoryBankPanelProps {
   bank: MemoryBank;
+  /** The chat's namespace: the explorer opens on it. */
   namespace: string;
   embedder: EmbedWorkerClient | null;
+  retrievalK: number;
+  /** The memory whose history is open (chosen here, in the chat or in the op stream). */
+  selectedId: string | null;
+  onSelect: (id: string | null) => void;
 }
 
-/** The bank as it is in IndexedDB: live through useLiveQuery, so other tabs' and the agents' writes show up. */
-export function MemoryBankPanel({ bank, namespace, embedder }: MemoryBankPanelProps) {
+const ALL = '';
+const OPS: HistoryOp[] = ['ADD', 'UPDATE', 'DELETE', 'NOOP'];
+const LIST_LIMIT = 200;
+
+/** "lexical #2, dense #7": why hybrid search returned a memory. */
+export function describeRanks(ranks: RetrieverRanks): string {
+  const parts = [ranks.lexical !== undefined ? `lexical #${ranks.lexical}` : null, ranks.dense !== undefined ? `dense #${ranks.dense}` : null];
+  return parts.filter(Boolean).join(', ');
+}
+
+interface ListedMemory {
+  id: string;
+  namespace: string;
+  text: string;
+  eventTime: string | null;
+  deleted: boolean;
+}
+
+/**
+ * The bank explorer: the memories of a namespace (or all), filtered by the operations in their history, searched
+ * through the agents' own hybrid retrieval with the reason each result came back, and each memory's history with
+ * edit and delete by hand. Live through useLiveQuery, so the agents' and other tabs' writes show up at once.
+ */
+export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selectedId, onSelect }: MemoryBankPanelProps) {
   const { db } = bank;
-  const count = useLiveQuery(() => db.memories.where('namespace').equals(namespace).count(), [db, namespace]);
-  const recent = useLiveQuery(
-    () => db.memories.orderBy('updatedAt').reverse().filter((m) => m.namespace === namespace).limit(20).toArray(),
-    [db, namespace],
-  );
+  const [nsFilter, setNsFilter] = useState<string>(namespace);
+  const [opFilter, setOpFilter] = useState<HistoryOp | typeof ALL>(ALL);
+  const namespaces = useLiveQuery(() => db.memories.orderBy('namespace').uniqueKeys(), [db]) as string[] | undefined;
+  const inNs = (ns: string) => nsFilter === ALL || ns === nsFilter;
+  const count = useLiveQuery(() => (nsFilter === ALL ? db.memories.count() : db.memories.where('namespace').equals(nsFilter).count()), [db, nsFilter]);
+  const listed = useLiveQuery(async (): Promise<ListedMemory[]> => {
+    if (opFilter === ALL) {
+      const memories = await db.memories.orderBy('updatedAt').reverse().filter((m) => inNs(m.namespace)).limit(LIST_LIMIT).toArray();
+      return memories.map((m) => ({ id: m.id, namespace: m.namespace, text: m.text, eventTime: m.eventTime, deleted: false }));
+    }
+    // Memories whose history holds this operation, most recent first; a deleted one is listed with its last text.
+    const rows = (await db.memoryHistory.where('op').equals(opFilter).toArray()).filter((h) => h.memoryId && inNs(h.namespace)).sort((a, b) => b.at - a.at);
+    const ids = [...new Set(rows.map((h) => h.memoryId!))].slice(0, LIST_LIMIT);
+    const records = await db.memories.bulkGet(ids);
+    return Promise.all(
+      ids.map(async (id, i) => {
+        const m = records[i];
+        if (m) return { id, namespace: m.namespace, text: m.text, eventTime: m.eventTime, deleted: false };
+        const last = await db.memoryHistory.where('memoryId').equals(id).sortBy('at');
+        const row = last.at(-1)!;
+        return { id, namespace: row.namespace, text: row.before ?? row.after ?? '', eventTime: null, deleted: true };
+      }),
+    );
+  }, [db, nsFilter, opFilter]);
+
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<MemoryHit[] | null>(null);
+  const [result, setResult] = useState<BankHybridSearchResult | null>(null);
   const [problem, setProblem] = useState('');
   const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState('');
 
   async function run(task: () => Promise<void>) {
     setBusy(true);
     setProblem('');
-    setNotice('');
     try {
       await task();
     } catch (error) {
@@ -38,134 +85,140 @@ export function MemoryBankPanel({ bank, namespace, embedder }: MemoryBankPanelPr
     }
   }
 
+  const addNamespace = nsFilter === ALL ? namespace : nsFilter;
   const addMemory = () =>
     run(async () => {
       if (!embedder) return;
       const embedding = await embedder.embed([text]);
       // The closest memories are the batch's candidates, so validation can refuse a fact the bank already has.
-      const similar = await bank.search(embedding, { k: 5, namespaces: [namespace] });
-      const candidateIds = similar.map((h) => h.memory.id);
-      const result = await bank.apply({ namespace, ops: [{ op: 'ADD', text, embedding }], candidateIds, turnId: null, proposer: MANUAL_PROPOSER });
-      if (!result.ok) setProblem(`Not added: ${result.errors.map((e) => e.reason).join('; ')}`);
+      const similar = await bank.hybridSearch(text, embedding, { k: 5, namespaces: [addNamespace] });
+      const candidateIds = similar.hits.map((h) => h.memory.id);
+      const applied = await bank.apply({ namespace: addNamespace, ops: [{ op: 'ADD', text, embedding }], candidateIds, turnId: null, proposer: MANUAL_PROPOSER });
+      if (!applied.ok) setProblem(`Not added: ${applied.errors.map((e) => e.reason).join('; ')}`);
       else setText('');
     });
 
-  const deleteMemory = (id: string) =>
+  const deleteMemory = (id: string, ns: string) =>
     run(async () => {
-      const result = await bank.apply({ namespace, ops: [{ op: 'DELETE', id }], candidateIds: [id], turnId: null, proposer: MANUAL_PROPOSER });
-      if (!result.ok) setProblem(`Not deleted: ${result.errors.map((e) => e.reason).join('; ')}`);
-    });
-
-  const exportAll = () =>
-    run(async () => {
-      const { exportBank } = await import('../memory/exportImport');
-      const blob = await exportBank(db);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `memory-r1-bank-${new Date().toISOString().slice(0, 10)}.json`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    });
-
-  const importFile = (file: File) =>
-    run(async () => {
-      const { importBank } = await import('../memory/exportImport');
-      const summary = await importBank(db, file, { mode: 'merge' });
-      await bank.changedWholesale();
-      setNotice(`Imported ${summary.imported.memories} memories, ${summary.imported.memoryHistory} history rows and ${summary.imported.turns} turns.`);
+      const applied = await bank.apply({ namespace: ns, ops: [{ op: 'DELETE', id }], candidateIds: [id], turnId: null, proposer: MANUAL_PROPOSER });
+      if (!applied.ok) setProblem(`Not deleted: ${applied.errors.map((e) => e.reason).join('; ')}`);
     });
 
   const search = () =>
     run(async () => {
-      if (!embedder) return;
-      const vector = await embedder.embed([query]);
-      setHits(await bank.search(vector, { k: 10, namespaces: [namespace] }));
+      // The agents' retrieval: lexical + dense fused; without the embedding model, lexical only (and it says so).
+      const vector = embedder ? await embedder.embed([query]) : null;
+      setResult(await bank.hybridSearch(query, vector, { k: retrievalK, ...(nsFilter === ALL ? {} : { namespaces: [nsFilter] }) }));
     });
 
   return (
-    <section aria-labelledby="bank-title" className="panel">
-      <h2 id="bank-title">Memory bank</h2>
-      <p className="meta" data-testid="bank-count">
-        {count ?? '…'} {count === 1 ? 'memory' : 'memories'} in {namespace}
-      </p>
-      {!embedder && <p className="note">Load the embedding model to add or search memories.</p>}
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void addMemory();
-        }}
-      >
-        <label htmlFor="new-memory">New memory</label>
-        <input id="new-memory" value={text} onChange={(e) => setText(e.target.value)} placeholder="Alice adopted a dog named Buddy" />
-        <button type="submit" disabled={!embedder || busy || !text.trim()}>
-          Add
-        </button>
-      </form>
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void search();
-        }}
-      >
-        <label htmlFor="memory-search">Search</label>
-        <input id="memory-search" value={query} onChange={(e) => setQuery(e.target.value)} />
-        <button type="submit" disabled={!embedder || busy || !query.trim()}>
-          Search
-        </button>
-      </form>
-      <div className="row">
-        <button type="button" onClick={() => void exportAll()} disabled={busy}>
-          Export bank
-        </button>
-        <label className="file-button">
-          Import a bank file
-          <input
-            type="file"
-            accept="application/json,.json"
-            data-testid="import-file"
-            disabled={busy}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void importFile(file);
-            }}
-          />
-        </label>
-      </div>
-      {notice && (
-        <p role="status" data-testid="bank-notice">
-          {notice}
+    <div className="explorer">
+      <section aria-labelledby="bank-title" className="panel">
+        <h2 id="bank-title">Memory bank</h2>
+        <div className="row">
+          <label htmlFor="ns-filter">Namespace</label>
+          <select id="ns-filter" value={nsFilter} onChange={(e) => setNsFilter(e.target.value)}>
+            <option value={ALL}>All namespaces</option>
+            {[...new Set([namespace, ...(namespaces ?? [])])].map((ns) => (
+              <option key={ns} value={ns}>
+                {ns}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="op-filter">Operation</label>
+          <select id="op-filter" value={opFilter} onChange={(e) => setOpFilter(e.target.value as HistoryOp | typeof ALL)}>
+            <option value={ALL}>Any</option>
+            {OPS.map((op) => (
+              <option key={op} value={op}>
+                {op === 'DELETE' ? 'DELETE (deleted memories)' : `had ${op}`}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p className="meta" data-testid="bank-count">
+          {count ?? '…'} {count === 1 ? 'memory' : 'memories'} in {nsFilter === ALL ? 'all namespaces' : nsFilter}
         </p>
-      )}
-      {problem && (
-        <p role="alert" className="error" data-testid="bank-problem">
-          {problem}
-        </p>
-      )}
-      {hits && (
-        <ol className="memory-list" data-testid="search-hits" aria-label="Search results">
-          {hits.map((h) => (
-            <li key={h.memory.id}>
-              <span className="score">{h.score.toFixed(3)}</span> {h.memory.text}
+        {!embedder && <p className="note">Load the embedding model to add or edit memories; search runs on words alone until then.</p>}
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void search();
+          }}
+          role="search"
+        >
+          <label htmlFor="memory-search">Search</label>
+          <input id="memory-search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="What pet does Alice have?" />
+          <button type="submit" disabled={busy || !query.trim()}>
+            Search
+          </button>
+        </form>
+        {result && (
+          <div className="search-result">
+            {result.denseOff && (
+              <p className="note" data-testid="dense-off">
+                {result.denseOff}
+              </p>
+            )}
+            {result.hits.length === 0 && <p className="note">No memory matches.</p>}
+            <ol className="memory-list" data-testid="search-hits" aria-label="Search results, best first">
+              {result.hits.map((h) => (
+                <li key={h.memory.id}>
+                  <button type="button" className="link memory-text" onClick={() => onSelect(h.memory.id)}>
+                    {h.memory.text}
+                  </button>
+                  <span className="why" data-testid="hit-ranks">
+                    {describeRanks(h.ranks)}
+                    {h.timeMatch ? ', date match' : ''}
+                  </span>
+                </li>
+              ))}
+            </ol>
+          </div>
+        )}
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void addMemory();
+          }}
+        >
+          <label htmlFor="new-memory">New memory</label>
+          <input id="new-memory" value={text} onChange={(e) => setText(e.target.value)} placeholder="Alice adopted a dog named Buddy" />
+          <button type="submit" disabled={!embedder || busy || !text.trim()}>
+            Add
+          </button>
+        </form>
+        {problem && (
+          <p role="alert" className="error" data-testid="bank-problem">
+            {problem}
+          </p>
+        )}
+        <ul className="memory-list" data-testid="memory-list" aria-label={opFilter === ALL ? 'Most recent memories' : `Memories that had ${opFilter}`}>
+          {(listed ?? []).map((m) => (
+            <li key={m.id} className={m.id === selectedId ? 'selected' : undefined} data-memory-id={m.id}>
+              {/* Memory text is data, never markup: React renders it as a text node. */}
+              <button type="button" className="link memory-text" aria-label={`History of memory: ${m.text}`} aria-pressed={m.id === selectedId} onClick={() => onSelect(m.id)}>
+                {m.deleted ? <del>{m.text}</del> : m.text}
+              </button>
+              {m.eventTime && <span className="note">({m.eventTime})</span>}
+              {nsFilter === ALL && <span className="note">{m.namespace}</span>}
+              {!m.deleted && (
+                <button type="button" className="link" aria-label={`Delete memory: ${m.text}`} disabled={busy} onClick={() => void deleteMemory(m.id, m.namespace)}>
+                  Delete
+                </button>
+              )}
             </li>
           ))}
-        </ol>
+        </ul>
+      </section>
+      {selectedId ? (
+        <MemoryDetail bank={bank} id={selectedId} embedder={embedder} onClose={() => onSelect(null)} />
+      ) : (
+        <section className="panel" aria-label="Memory history">
+          <p className="note">Choose a memory to see its history and to edit it.</p>
+        </section>
       )}
-      <ul className="memory-list" data-testid="memory-list" aria-label="Most recent memories">
-        {(recent ?? []).map((m) => (
-          <li key={m.id}>
-            {/* Memory text is data, never markup: React renders it as a text node. */}
-            <span className="memory-text">{m.text}</span>
-            {m.eventTime && <span className="note"> ({m.eventTime})</span>}
-            <button type="button" className="link" aria-label={`Delete memory: ${m.text}`} disabled={busy} onClick={() => void deleteMemory(m.id)}>
-              Delete
-            </button>
-          </li>
-        ))}
-      </ul>
-    </section>
+    </div>
   );
 }

@@ -1,4 +1,8 @@
-import type { MemoryManagerEvent } from '../agent/memoryManager';
+import { useLiveQuery } from 'dexie-react-hooks';
+import type { AppliedOp, MemoryManagerEvent } from '../agent/memoryManager';
+import type { MemoryDB } from '../memory/db';
+import type { TurnRecord } from '../memory/types';
+import { WordDiffText } from './WordDiffText';
 
 export interface LoggedEvent {
   key: number;
@@ -8,47 +12,56 @@ export interface LoggedEvent {
 }
 
 const OP_CLASS: Record<string, string> = { ADD: 'op-add', UPDATE: 'op-update', DELETE: 'op-delete', NOOP: 'op-noop' };
+const SHOWN = new Set(['applied', 'rejected', 'skipped', 'facts']);
 
-/** The Memory Manager's work as it happens: applied operations with their texts, and rejections with reasons. */
-export function OperationsLog({ events }: { events: readonly LoggedEvent[] }) {
-  const shown = events.filter((e) => e.event.type === 'applied' || e.event.type === 'rejected' || e.event.type === 'skipped' || e.event.type === 'facts');
+interface OperationsLogProps {
+  events: readonly LoggedEvent[];
+  /** To show the turn that caused each event (chat and replay turns are stored before they are processed). */
+  db: MemoryDB | null;
+  onOpenMemory: (id: string) => void;
+}
+
+/**
+ * The Memory Manager's work as it happens, newest first: the facts of each turn, every applied operation (ADD
+ * green, UPDATE amber with a word diff, DELETE red and struck out, NOOP grey and collapsed) and every rejected
+ * batch with its reasons, each with the turn that caused it and the model that proposed it.
+ */
+export function OperationsLog({ events, db, onOpenMemory }: OperationsLogProps) {
+  const shown = events.filter((e) => SHOWN.has(e.event.type));
+  const turnIds = [...new Set(shown.map((e) => e.event.turnId))];
+  const turns = useLiveQuery(async () => (db ? await db.turns.bulkGet(turnIds) : []), [db, turnIds.join('\n')]);
+  const turnById = new Map((turns ?? []).flatMap((t) => (t ? [[t.id, t] as const] : [])));
   return (
-    <section aria-labelledby="ops-title" className="panel">
+    <section aria-labelledby="ops-title" className="panel ops-panel">
       <h2 id="ops-title">Memory operations</h2>
       {shown.length === 0 && <p className="note">Operations appear here as the Memory Manager processes each turn.</p>}
-      <ol className="ops-log" data-testid="ops-log" aria-live="polite">
+      <ol className="ops-log" data-testid="ops-log" aria-live="polite" aria-label="Memory operations, newest first">
         {shown
           .slice()
           .reverse()
           .map(({ key, model, event }) => (
-            <li key={key}>
+            <li key={key} data-event={event.type}>
+              <TurnLine turn={turnById.get(event.turnId)} turnId={event.turnId} model={model} />
               {event.type === 'facts' && (
                 <p className="note" data-testid="ops-facts">
-                  Facts from turn: {event.facts.length ? event.facts.join(' · ') : 'none'}
+                  Facts: {event.facts.length ? event.facts.join(' · ') : 'none'}
                 </p>
               )}
               {event.type === 'skipped' && <p className="note">No facts in this turn; nothing to store.</p>}
               {event.type === 'rejected' && (
-                <p className="error" data-testid="ops-rejected">
-                  Rejected ({event.stage}, {model}): {event.errors.join('; ')}
-                </p>
+                <div className="error" data-testid="ops-rejected" role="group" aria-label="Rejected batch">
+                  <strong>Rejected</strong> at {event.stage === 'facts' ? 'fact extraction' : 'memory update'}; the bank is unchanged:
+                  <ul>
+                    {event.errors.map((reason, i) => (
+                      <li key={i}>{reason}</li>
+                    ))}
+                  </ul>
+                </div>
               )}
               {event.type === 'applied' && (
                 <ul className="ops" data-testid="ops-applied">
                   {event.ops.map((op, i) => (
-                    <li key={i} className={OP_CLASS[op.op]} data-op={op.op}>
-                      <strong>{op.op}</strong>{' '}
-                      {op.op === 'UPDATE' ? (
-                        <>
-                          <del>{op.before}</del> → <ins>{op.after}</ins>
-                        </>
-                      ) : op.op === 'DELETE' ? (
-                        <del>{op.before}</del>
-                      ) : (
-                        <span>{op.after ?? op.before ?? ''}</span>
-                      )}
-                      <span className="note"> — {model}</span>
-                    </li>
+                    <OpItem key={i} op={op} onOpenMemory={onOpenMemory} />
                   ))}
                 </ul>
               )}
@@ -56,5 +69,52 @@ export function OperationsLog({ events }: { events: readonly LoggedEvent[] }) {
           ))}
       </ol>
     </section>
+  );
+}
+
+function TurnLine({ turn, turnId, model }: { turn: TurnRecord | undefined; turnId: string; model: string }) {
+  return (
+    <p className="turn-line meta">
+      <span className="turn-text" title={turn?.text}>
+        {turn ? `${turn.speaker}: ${turn.text}` : `turn ${turnId}`}
+      </span>
+      <span className="model" data-testid="op-model">
+        {model}
+      </span>
+    </p>
+  );
+}
+
+function OpItem({ op, onOpenMemory }: { op: AppliedOp; onOpenMemory: (id: string) => void }) {
+  const open = op.memoryId && op.op !== 'DELETE' ? () => onOpenMemory(op.memoryId!) : null;
+  const body =
+    op.op === 'UPDATE' && op.before !== null && op.after !== null ? (
+      <WordDiffText before={op.before} after={op.after} />
+    ) : op.op === 'DELETE' ? (
+      <del>{op.before}</del>
+    ) : (
+      <span>{op.after ?? op.before ?? '(no memory named)'}</span>
+    );
+  if (op.op === 'NOOP') {
+    return (
+      <li className={OP_CLASS.NOOP} data-op="NOOP">
+        <details>
+          <summary>
+            <strong>NOOP</strong>
+          </summary>
+          {body}
+        </details>
+      </li>
+    );
+  }
+  return (
+    <li className={OP_CLASS[op.op]} data-op={op.op}>
+      <strong>{op.op}</strong> {body}
+      {open && (
+        <button type="button" className="link" onClick={open} aria-label={`Open this memory in the explorer`}>
+          open
+        </button>
+      )}
+    </li>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import type { BrowserEngine } from '../llm/engineChoice';
 import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
+import { DEFAULT_ANSWER_K } from '../agent/answerAgent';
 
 export interface Settings {
   /** '' = real remote sources; otherwise a base URL on this origin that holds the model files. */
@@ -16,7 +17,11 @@ export interface Settings {
   openaiModel: string;
   /** Kept in this browser's localStorage only; sent only to openaiBaseUrl. */
   openaiApiKey: string;
+  /** How many memories the Answer Agent and the explorer's search retrieve (Memory-R1: 60). */
+  retrievalK: number;
 }
+
+export const RETRIEVAL_K_RANGE = { min: 1, max: 200 } as const;
 
 const KEY = 'memory-r1.settings.v1';
 
@@ -24,7 +29,7 @@ const KEY = 'memory-r1.settings.v1';
 const ENV_BASE_URL: string = import.meta.env.VITE_MODEL_BASE_URL ?? '';
 
 export function defaultSettings(): Settings {
-  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me', backend: 'browser', openaiBaseUrl: 'http://127.0.0.1:8089/v1', openaiModel: '', openaiApiKey: '' };
+  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me', backend: 'browser', openaiBaseUrl: 'http://127.0.0.1:8089/v1', openaiModel: '', openaiApiKey: '', retrievalK: DEFAULT_ANSWER_K };
 }
 
 function readSettings(): Settings {
