@@ -3,6 +3,7 @@ import {
   createEmbedder,
   createProgressMapper,
   DEFAULT_EMBED_BATCH_SIZE,
+  WASM_EMBED_BATCH_SIZE,
   lengthSortedOrder,
   type EmbedProgress,
   type TransformersModule,
@@ -143,6 +144,15 @@ describe('createEmbedder', () => {
     const out = await embedder.embed(texts);
     expect(fake.batches.map((b) => b.length)).toEqual([DEFAULT_EMBED_BATCH_SIZE, texts.length - 32]);
     texts.forEach((t, i) => expect(out[i * DIMS]).toBe(unique.indexOf(t)));
+  });
+
+  it('batches by 8 on the WASM backend (the browser worker), keeping the caller order', async () => {
+    const texts = scrambledTexts(20);
+    const fake = fakeTransformers(texts);
+    const embedder = await createEmbedder(fake.transformers, { modelId: 'Xenova/bge-small-en-v1.5', device: 'wasm' });
+    const out = await embedder.embed(texts);
+    expect(fake.batches.map((b) => b.length)).toEqual([WASM_EMBED_BATCH_SIZE, WASM_EMBED_BATCH_SIZE, 4]);
+    texts.forEach((_, i) => expect(out[i * DIMS]).toBe(i));
   });
 
   it('loads q8 weights and pools per the catalog (bge: cls, MiniLM: mean), always normalizing', async () => {
