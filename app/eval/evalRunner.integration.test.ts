@@ -1,0 +1,123 @@
+/**
+ * The runner on the REAL models (SmolLM2-135M GGUF through node-llama-cpp at temperature 0, bge-small): a run
+ * stopped mid-ingestion and resumed from its checkpoint gives the same results as one that was never stopped.
+ * conv-30's first 3 turns, 2 questions, ours and rag. One CPU thread: llama.cpp's threads spin-wait on each other
+ * and crawl when the machine is shared. Prompts are read without the prompt cache, the way `--no-prompt-cache` runs.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as transformers from '@huggingface/transformers';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestModelsPresent, BGE_SMALL_MODEL_ID, LOCAL_TRANSFORMERS_DIR, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
+import { createEmbedder, type Embedder } from '../embed/embedder';
+import { createNodeLlamaCppClient, type NodeLlamaCppClient } from '../llm/nodeLlamaCppClient';
+import { openEvalBank, type EvalBank } from './evalBank';
+import { markdownTable, type QuestionResult } from './evalResults';
+import { runEvaluation, type EvalCheckpoint, type EvalRunConfig } from './evalRunner';
+import { createLlmJudge } from './judge';
+import { parseLocomo } from './locomo';
+import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
+import { selectSplit } from './splits';
+import { withoutPromptCache } from './withoutPromptCache';
+
+const DEV = path.resolve(import.meta.dirname, '../../../shared/datasets/locomo/locomo-dev.json');
+const conversations = selectSplit(parseLocomo(JSON.parse(readFileSync(DEV, 'utf8'))), 'val');
+
+describe('evaluation runner on the real models', () => {
+  let llm: NodeLlamaCppClient;
+  let embedder: Embedder;
+  const banks: EvalBank[] = [];
+  let n = 0;
+  const openBank = async (clock: number) => {
+    n += 1;
+    const bank = await openEvalBank({ name: `runner-test-${process.pid}-${n}`, dims: embedder.dims, indexedDB: { indexedDB, IDBKeyRange }, state: { nextId: 1, clock } });
+    banks.push(bank);
+    return bank;
+  };
+
+  beforeAll(async () => {
+    assertTestModelsPresent();
+    llm = await createNodeLlamaCppClient({ modelPath: TEST_CHAT_GGUF_PATH, threads: 1 });
+    embedder = await createEmbedder(transformers, { modelId: BGE_SMALL_MODEL_ID, localModelBaseUrl: LOCAL_TRANSFORMERS_DIR });
+  });
+
+  afterAll(async () => {
+    for (const b of banks) b.close();
+    await llm?.dispose();
+    await embedder?.dispose();
+  });
+
+  const withoutTimes = (results: readonly QuestionResult[]) => results.map(({ latencyMs: _latency, ...rest }) => rest);
+
+  it('a run stopped mid-ingestion and resumed from its checkpoint equals an uninterrupted run', async () => {
+    const config: EvalRunConfig = {
+      data: 'locomo-dev',
+      split: 'val',
+      pipelines: ['ours', 'rag'],
+      limit: 2,
+      maxTurns: 3,
+      settings: { ...DEFAULT_PIPELINE_SETTINGS, contextTokens: llm.contextSize },
+      model: llm.modelId,
+      judgeModel: null,
+    };
+    // Every prompt read in full: llama.cpp's prompt cache can change a greedy token (see withoutPromptCache.ts).
+    const deps = { llm: withoutPromptCache(llm), embedder, countPromptTokens: (m: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => llm.countPromptTokens(m) };
+
+    const whole = await runEvaluation({ conversations, config, deps, evalBank: await openBank(1_700_000_000_000), judge: null, ingestChunkTurns: 1 });
+    expect(whole.results.map((r) => `${r.pipeline}/${r.index}`)).toEqual(['ours/0', 'ours/1', 'rag/0', 'rag/1']);
+    for (const r of whole.results) {
+      expect(r.prediction.length).toBeGreaterThan(0);
+      expect(r.tokens.promptTokens).toBeGreaterThan(0);
+      expect(r.scores.f1).toBeGreaterThanOrEqual(0);
+    }
+    // rag showed the stored turns; ours answered from what its Memory Manager stored.
+    expect(whole.results.find((r) => r.pipeline === 'rag')!.shown).toBeGreaterThan(0);
+    expect(whole.summaries.find((s) => s.pipeline === 'ours')!.ingest!.turns).toBe(3);
+
+    // Stopped after ours has ingested 2 of its 3 turns: the checkpoint holds that bank and no answer yet.
+    let saved = '';
+    const stop = new AbortController();
+    await expect(
+      runEvaluation({
+        conversations,
+        config,
+        deps,
+        evalBank: await openBank(1_700_000_000_000),
+        judge: null,
+        ingestChunkTurns: 1,
+        saveCheckpoint: (cp) => {
+          saved = JSON.stringify(cp);
+        },
+        onProgress: (p) => {
+          if (p.phase === 'ingest' && p.done === 2) stop.abort(new Error('killed'));
+        },
+        signal: stop.signal,
+      }),
+    ).rejects.toThrow('killed');
+    const checkpoint = JSON.parse(saved) as EvalCheckpoint;
+    expect(checkpoint.ingest['ours/conv-30']!.turnsDone).toBe(2);
+    expect(checkpoint.results).toHaveLength(0);
+
+    // A new process: another bank (another clock, which the checkpoint overrides), the checkpoint read back.
+    const resumed = await runEvaluation({ conversations, config, deps, evalBank: await openBank(1), judge: null, checkpoint, ingestChunkTurns: 1 });
+    expect(withoutTimes(resumed.results)).toEqual(withoutTimes(whole.results));
+    expect(resumed.summaries.map((s) => s.ingest)).toEqual(whole.summaries.map((s) => s.ingest));
+    expect(resumed.summaries.map((s) => s.overall)).toEqual(whole.summaries.map((s) => s.overall));
+    console.info(`[eval runner, real model]\n${markdownTable(whole.summaries)}`);
+
+    // The same checkpoint under other options is refused, not mixed in.
+    await expect(
+      runEvaluation({ conversations, config: { ...config, limit: 3 }, deps, evalBank: await openBank(1), judge: null, checkpoint }),
+    ).rejects.toThrow(/different run \(limit: checkpoint 2, now 3\)/);
+  });
+
+  it('the LLM judge returns one of its two labels under the schema', async () => {
+    const verdict = await createLlmJudge(llm).judge('When did Jon lose his job?', '19 January, 2023', 'Jon lost it on January 19th 2023');
+    expect(['CORRECT', 'WRONG']).toContain(verdict.label);
+    expect(verdict.score === 1 || verdict.score === 0).toBe(true);
+    expect(verdict.promptTokens).toBeGreaterThan(0);
+    // Nothing to grade: WRONG without a model call.
+    expect(await createLlmJudge(llm).judge('q', 'gold', '  ')).toMatchObject({ label: 'WRONG', promptTokens: 0 });
+  });
+});
