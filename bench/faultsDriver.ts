@@ -4,8 +4,9 @@
  * random points while a big batch is being applied (reload, close, renderer crash), and keeps the independent
  * record of what it saw committed. The checker then compares the bank read back after each restart.
  */
+import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from '@playwright/test';
-import { snapshotBankInPage } from './faultsPageCalls';
+import { dumpBankInPage, snapshotBankInPage } from './faultsPageCalls';
 import { checkBank, type BankCheck } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
 import { createBatchGenerator, type PlannedBatch } from '../app/memory/faults/opBatches';
@@ -181,4 +182,88 @@ export async function runReloadFaults(context: BrowserContext, first: Page, opti
   }
   const check = checkBank(await snapshotBankInPage(page, namespace), record.all());
   return { page, record, check, landed, absent, batchesApplied, kills };
+}
+
+export interface QuotaFaultResult {
+  /** What the bank said when a batch of the Memory Manager's kind did not fit. */
+  batchMessage: string;
+  /** What the UI said when an imported file did not fit. */
+  importMessage: string;
+  /** The bank byte-identical across both refused writes. */
+  unchangedByBatch: boolean;
+  unchangedByImport: boolean;
+  /** A small batch that fits still commits afterwards. */
+  smallWriteOk: boolean;
+  check: BankCheck;
+}
+
+/** The model panels are on the Chat view, export/import on the Settings view. */
+async function view(page: Page, name: 'Chat' | 'Memory bank' | 'Settings'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name, exact: true }).click();
+}
+
+/**
+ * Storage full. Chromium reads an origin's quota when its storage is first opened, so the quota is cut (DevTools
+ * Protocol `Storage.overrideQuotaForOrigin`) on a page of the origin that opens none, before the app starts.
+ * Then: earlier memories are written; a batch too big for what is left must fail with the bank's "Storage is
+ * full" and write nothing; an import too big must fail in the UI with its message and write nothing; a small
+ * batch still commits; the checker finds every committed batch and nothing else.
+ */
+export async function runQuotaFault(context: BrowserContext, page: Page, quotaBytes = 3_000_000): Promise<QuotaFaultResult> {
+  await page.goto('/models/quota-probe-opens-no-storage');
+  const origin = new URL(page.url()).origin;
+  const session = await context.newCDPSession(page);
+  await session.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: quotaBytes });
+  try {
+    await page.goto('/');
+    await bankReady(page);
+    const namespace = 'user:quota';
+    const generator = createBatchGenerator(31, namespace, 'quota');
+    const record = new CommitRecord();
+    const alive = new Map<string, string>();
+    const apply = async (plan: PlannedBatch) => {
+      record.issued(plan.tag, plan.ops);
+      await startBatch(page, plan);
+      const outcome = await awaitBatch(page);
+      if (outcome.ok) {
+        record.committed(plan.tag);
+        let a = 0;
+        for (const op of plan.ops) if (op.op === 'ADD') alive.set(outcome.addedIds[a++]!, op.text);
+      }
+      return outcome;
+    };
+    for (let i = 0; i < 3; i++) {
+      const earlier = await apply(generator.next(alive, { minOps: 5, maxOps: 5, add: 1, update: 0, delete: 0 }));
+      if (!earlier.ok) throw new Error(`the earlier data did not fit under a ${quotaBytes}-byte quota: ${earlier.error}`);
+    }
+    // The lexical index's debounced save (2 s) lands before the bank is compared.
+    await page.waitForTimeout(2500);
+    const before = await dumpBankInPage(page);
+
+    const big = await apply(generator.next(alive, { minOps: 3000, maxOps: 3000, add: 1, update: 0, delete: 0 }));
+    const batchMessage = big.ok ? 'the batch was written' : big.error;
+    const unchangedByBatch = (await dumpBankInPage(page)) === before;
+
+    // A valid export of this bank, grown to 3000 memories: a file the bank would take if it had the room.
+    await view(page, 'Settings');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export bank' }).click();
+    const exported = JSON.parse(await readFile(await (await download).path(), 'utf8')) as { data: { tables: { name: string; rowCount: number }[]; data: { tableName: string; rows: Record<string, unknown>[] }[] } };
+    const memories = exported.data.data.find((d) => d.tableName === 'memories')!;
+    const template = memories.rows[0]!;
+    memories.rows = Array.from({ length: 3000 }, (_, i) => ({ ...template, id: `imported-${i}`, text: `Imported fact number ${i} about Alice's garden` }));
+    for (const t of exported.data.tables) if (t.name === 'memories') t.rowCount = memories.rows.length;
+    await page.getByTestId('import-file').setInputFiles({ name: 'big-bank.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+    const problem = page.getByTestId('data-problem');
+    await problem.waitFor({ timeout: 120_000 });
+    const importMessage = (await problem.textContent()) ?? '';
+    const unchangedByImport = (await dumpBankInPage(page)) === before;
+
+    const small = await apply(generator.next(alive, { minOps: 2, maxOps: 2, add: 1, update: 0, delete: 0 }));
+    const check = checkBank(await snapshotBankInPage(page, namespace), record.all());
+    return { batchMessage, importMessage, unchangedByBatch, unchangedByImport, smallWriteOk: small.ok, check };
+  } finally {
+    await session.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => undefined);
+    await session.detach().catch(() => undefined);
+  }
 }
