@@ -14,7 +14,9 @@ export class MemoryDB extends Dexie {
   settings!: EntityTable<SettingRecord, 'key'>;
 
   constructor(name: string = DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
-    super(name, options);
+    // 'strict': a batch is reported committed only once it is on disk, so a power cut or OS crash cannot take back
+    // a memory the UI already showed. bench:faults measured no cost worth trading that for (docs/architecture.md).
+    super(name, { chromeTransactionDurability: 'strict', ...options });
     this.version(1).stores({
       // embedding is deliberately not indexed.
       memories: 'id, namespace, updatedAt, eventTime, *sourceTurnIds',
