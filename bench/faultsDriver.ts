@@ -267,3 +267,39 @@ export async function runQuotaFault(context: BrowserContext, page: Page, quotaBy
     await session.detach().catch(() => undefined);
   }
 }
+
+/**
+ * Makes every Worker the page starts reachable from the test (`globalThis.__workers`), so a test can terminate
+ * the chat engine's own worker (wllama starts it from a blob: URL) the way a crash would end it.
+ */
+export async function exposeWorkers(context: BrowserContext): Promise<void> {
+  await context.addInitScript({
+    content: `(() => {
+      const Native = globalThis.Worker;
+      globalThis.__workers = [];
+      globalThis.Worker = class extends Native {
+        constructor(url, options) {
+          super(url, options);
+          globalThis.__workers.push({ url: String(url), worker: this });
+        }
+      };
+    })();`,
+  });
+}
+
+/** Workers the page has started so far (mark before an engine loads, to find its worker afterwards). */
+export async function workerCount(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { __workers: unknown[] }).__workers.length);
+}
+
+/**
+ * Terminates the workers started from blob: URLs (wllama's way: its engine worker, and its cache's file worker)
+ * between positions `from` and `to` of the page's list: mark before and after loading the chat model alone.
+ */
+export async function terminateEngineWorkers(page: Page, from: number, to: number): Promise<number> {
+  return page.evaluate(([from, to]) => {
+    const workers = (globalThis as unknown as { __workers: { url: string; worker: Worker }[] }).__workers.slice(from, to).filter((w) => w.url.startsWith('blob:'));
+    for (const w of workers) w.worker.terminate();
+    return workers.length;
+  }, [from, to] as const);
+}

@@ -3,7 +3,8 @@
  * files, and the chat engine's worker dying mid-turn, each checked against what was committed.
  */
 import { expect, test } from '@playwright/test';
-import { bankReady, runQuotaFault, runReloadFaults } from '../bench/faultsDriver';
+import { dumpBankInPage } from '../bench/faultsPageCalls';
+import { bankReady, exposeWorkers, runQuotaFault, runReloadFaults, terminateEngineWorkers, workerCount } from '../bench/faultsDriver';
 
 test('20 kills in the middle of a batch (reload, close, renderer crash) and 100 batches: nothing half-applied, nothing lost', async ({ context, page }) => {
   test.setTimeout(240_000);
@@ -28,4 +29,37 @@ test('storage full: a batch and an import that do not fit are refused with a cle
   expect(result.smallWriteOk).toBe(true);
   expect(result.check.problems).toEqual([]);
   expect(result.check.present).toBe(4);
+});
+
+test("the chat engine's worker dies mid-reply: the turn fails with a reason instead of hanging, the engine is recreated, the retry is answered, the bank is untouched", async ({ context, page }) => {
+  test.setTimeout(480_000);
+  await exposeWorkers(context);
+  await page.goto('/');
+  await bankReady(page);
+  await page.getByTestId('load-embedder').click();
+  await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 180_000 });
+  // The chat model's workers are the ones started while it loads.
+  const beforeModel = await workerCount(page);
+  await page.getByTestId('load-model').click();
+  await expect(page.getByTestId('model-loaded')).toBeVisible({ timeout: 180_000 });
+  const afterModel = await workerCount(page);
+  const before = await dumpBankInPage(page);
+
+  await page.getByLabel('Message').fill('I adopted a dog named Buddy last week.');
+  await page.getByTestId('send').click();
+  await expect(page.getByTestId('streaming-answer')).toBeVisible();
+  // Inside the reply: the prompt is being read or the answer written.
+  await page.waitForTimeout(1500);
+  const beforeLoss = await workerCount(page);
+  expect(await terminateEngineWorkers(page, beforeModel, afterModel)).toBeGreaterThan(0);
+  await expect(page.getByTestId('chat-problem')).toContainText("The chat model's engine stopped during this reply (its worker was terminated)", { timeout: 30_000 });
+  await expect(page.getByTestId('streaming-answer')).toHaveCount(0);
+  expect(await dumpBankInPage(page)).toBe(before);
+
+  await page.getByTestId('retry-turn').click();
+  await expect(page.getByTestId('chat-log').locator('li[data-role="assistant"]')).toHaveCount(1, { timeout: 240_000 });
+  await expect(page.getByTestId('chat-log').locator('li[data-role="user"]')).toHaveCount(1);
+  // The recreated engine runs in a new worker.
+  expect(await workerCount(page)).toBeGreaterThan(beforeLoss);
+  await expect(page.getByTestId('chat-problem')).toHaveCount(0);
 });

@@ -73,7 +73,8 @@ export class LLMError extends Error {
   constructor(
     message: string,
     readonly engine: EngineId,
-    readonly kind: 'load' | 'generate' | 'abort' | 'unsupported' | 'device-lost',
+    /** 'engine-lost': the engine's worker died mid-call; the call failed instead of hanging, and may be retried. */
+    readonly kind: 'load' | 'generate' | 'abort' | 'unsupported' | 'device-lost' | 'engine-lost',
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -27,6 +27,8 @@ export interface WllamaClient extends LLMClient {
   readonly threads: number;
   readonly multithreaded: boolean;
   readonly loadMs: number;
+  /** Engines recreated after the one before was lost (its worker terminated or failed, its WebAssembly crashed). */
+  readonly restarts: number;
 }
 
 /** llama.cpp server slots: one per prompt family (facts, memory update, answer) plus one spare. */
@@ -46,7 +48,29 @@ function toLLMError(error: unknown, kind: 'load' | 'generate', what: string): LL
   return new LLMError(`${what} failed: ${message}`, 'wllama', kind, { cause: error });
 }
 
-export async function createWllamaClient(options: WllamaClientOptions): Promise<WllamaClient> {
+/** The part of wllama's worker proxy the client watches (wllama keeps it private; its type is ProxyToWorker). */
+interface WllamaWorkerProxy {
+  worker?: Worker;
+  abort(text: string, stack: string): void;
+}
+
+/** One loaded wllama instance and what became of its worker. */
+interface Engine {
+  wllama: Wllama;
+  loadMs: number;
+  /** Why the engine is gone, once it is. */
+  lost: string | null;
+  /** Called before the client itself ends the worker (dispose, replacing a lost engine). */
+  exitOnPurpose(): void;
+}
+
+/** wllama's own words when its WebAssembly aborted (out of memory, a trap): the engine cannot be used again. */
+function isEngineCrash(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\(ABORT\)|wllama has crashed/.test(message);
+}
+
+async function loadEngine(options: WllamaClientOptions, onLost: (engine: Engine) => void): Promise<Engine> {
   const { Wllama } = await importWllama();
   const started = performance.now();
   const wllama: Wllama = new Wllama(
@@ -80,7 +104,42 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     const hint = /404|not found|fetch/i.test(String(error)) ? ` (could not fetch ${options.url})` : '';
     throw toLLMError(error, 'load', `Loading ${options.modelId} with wllama${hint}`);
   }
-  const loadMs = performance.now() - started;
+  let onPurpose = false;
+  const engine: Engine = { wllama, loadMs: performance.now() - started, lost: null, exitOnPurpose: () => (onPurpose = true) };
+  // A worker that is terminated or fails never answers wllama's pending calls, which would then hang forever:
+  // watch it, and on loss reject what is pending (wllama's own abort path) so the call fails with a reason.
+  const proxy = (wllama as unknown as { proxy?: WllamaWorkerProxy | null }).proxy;
+  const worker = proxy?.worker;
+  if (proxy && worker) {
+    const lose = (why: string) => {
+      if (engine.lost || onPurpose) return;
+      engine.lost = why;
+      proxy.abort(`the engine was lost: ${why}`, '');
+      onLost(engine);
+    };
+    const terminate = worker.terminate.bind(worker);
+    worker.terminate = () => {
+      terminate();
+      lose('its worker was terminated');
+    };
+    worker.addEventListener('error', (event) => lose(`its worker failed${event.message ? `: ${event.message}` : ''}`));
+  }
+  return engine;
+}
+
+export async function createWllamaClient(options: WllamaClientOptions): Promise<WllamaClient> {
+  let restarts = 0;
+  /** A lost engine is replaced at once (from wllama's cache), so the next call, typically the retry, finds it ready. */
+  const replace = (lost: Engine) => {
+    restarts++;
+    lost.exitOnPurpose();
+    void lost.wllama.exit().catch(() => {});
+    const { onProgress: _progress, signal: _signal, ...reload } = options;
+    current = loadEngine(reload, replace);
+    current.catch(() => {});
+  };
+  const first = await loadEngine(options, replace);
+  let current: Promise<Engine> = Promise.resolve(first);
 
   // wllama runs one llama.cpp server context; queue calls so an abort or error in one never tangles another.
   let queue: Promise<unknown> = Promise.resolve();
@@ -88,6 +147,7 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
   async function run(messages: ChatMessage[], opts: CompletionOptions): Promise<CompletionResult> {
     assertValidOptions(opts, 'wllama');
     if (opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'wllama', 'abort');
+    const engine = await current;
     const t0 = performance.now();
     const params = {
       messages: messages.map((m) => ({ role: m.role, content: m.content })),
@@ -105,8 +165,18 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     type Timings = { prompt_ms: number; predicted_ms: number; cache_n: number; prompt_n: number; predicted_n: number };
     let collected: CollectedChatStream<Usage, Timings>;
     try {
-      collected = await collectChatStream<Usage, Timings>(await wllama.createChatCompletion({ ...params, stream: true }), opts.onToken);
+      if (engine.lost) throw new Error(engine.lost);
+      collected = await collectChatStream<Usage, Timings>(await engine.wllama.createChatCompletion({ ...params, stream: true }), opts.onToken);
     } catch (error) {
+      if (!engine.lost && isEngineCrash(error)) replace(Object.assign(engine, { lost: 'its WebAssembly crashed' }));
+      if (engine.lost) {
+        throw new LLMError(
+          `The chat model's engine stopped during this reply (${engine.lost}). It is being restarted; nothing from this reply was kept, so you can retry.`,
+          'wllama',
+          'engine-lost',
+          { cause: error },
+        );
+      }
       throw toLLMError(error, 'generate', 'Generation');
     }
     const { text, usage, timings } = collected;
@@ -131,16 +201,22 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
   return {
     engine: 'wllama',
     modelId: options.modelId,
-    threads: wllama.getNumThreads(),
-    multithreaded: wllama.isMultithread(),
-    loadMs,
+    threads: first.wllama.getNumThreads(),
+    multithreaded: first.wllama.isMultithread(),
+    loadMs: first.loadMs,
+    get restarts() {
+      return restarts;
+    },
     complete(messages, opts) {
       const result = queue.then(() => run(messages, opts));
       queue = result.catch(() => {});
       return result;
     },
     async dispose() {
-      await wllama.exit();
+      const engine = await current.catch(() => null);
+      if (!engine) return;
+      engine.exitOnPurpose();
+      await engine.wllama.exit();
     },
   };
 }

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { createAnswerAgent } from '../agent/answerAgent';
 import { createMemoryManager, type MemoryManagerEvent } from '../agent/memoryManager';
 import type { EmbedWorkerClient } from '../embed/embedClient';
-import type { LLMClient } from '../llm/types';
+import { LLMError, type LLMClient } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import type { TurnRecord } from '../memory/types';
 import { answerSoFar } from './streamedAnswer';
@@ -48,6 +48,8 @@ export function ChatPanel({ llm, embedder, bank, namespace, retrievalK, onManage
   const [draft, setDraft] = useState('');
   const [streaming, setStreaming] = useState<string | null>(null);
   const [problem, setProblem] = useState('');
+  /** The message of a turn the chat engine died in, offered for a retry. */
+  const [retryText, setRetryText] = useState<string | null>(null);
   const logRef = useRef<HTMLOListElement>(null);
   // Keep the newest message in view as turns arrive and the answer streams in.
   useEffect(() => {
@@ -55,11 +57,12 @@ export function ChatPanel({ llm, embedder, bank, namespace, retrievalK, onManage
     if (log) log.scrollTop = log.scrollHeight;
   }, [turns?.length, streaming]);
 
-  async function send() {
-    const text = draft.trim();
+  async function send(retry?: string) {
+    const text = (retry ?? draft).trim();
     if (!text) return;
-    setDraft('');
+    if (retry === undefined) setDraft('');
     setProblem('');
+    setRetryText(null);
     const userTurn: TurnRecord = { id: crypto.randomUUID(), namespace, conversationId, speaker: 'User', role: 'user', text, at: Date.now(), sessionTime: today() };
     await db.turns.add(userTurn);
     const metrics = { turnId: userTurn.id, answerWallMs: 0, answerModelMs: 0, managerWallMs: 0, managerModelMs: 0 };
@@ -81,6 +84,13 @@ export function ChatPanel({ llm, embedder, bank, namespace, retrievalK, onManage
       metrics.answerWallMs = performance.now() - answerStarted;
       metrics.answerModelMs = result.call.timings.totalMs;
     } catch (error) {
+      if (error instanceof LLMError && error.kind === 'engine-lost') {
+        // Nothing of a turn the engine died in is kept (the bank stays as it was); the same message can be retried.
+        await db.turns.delete(userTurn.id);
+        setProblem(error.message);
+        setRetryText(text);
+        return;
+      }
       setProblem(`No answer: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       setStreaming(null);
@@ -144,8 +154,13 @@ export function ChatPanel({ llm, embedder, bank, namespace, retrievalK, onManage
         {pending > 0 ? `Remembering ${pending} turn${pending === 1 ? '' : 's'} in the background…` : 'Memory up to date'}
       </p>
       {problem && (
-        <p role="alert" className="error">
+        <p role="alert" className="error" data-testid="chat-problem">
           {problem}
+          {retryText !== null && (
+            <button type="button" onClick={() => void send(retryText)} disabled={streaming !== null} data-testid="retry-turn">
+              Retry
+            </button>
+          )}
         </p>
       )}
     </section>
