@@ -55,6 +55,8 @@ export interface ViewContext {
   selectedMemoryId: string | null;
   selectMemory: (id: string | null) => void;
   clearEvents: () => void;
+  /** Bumped by a wipe: views that hold a position in the old data (the replay) start over. */
+  dataGeneration: number;
   /** This view is the one shown (views stay mounted when hidden; a view renders one-of-a-kind parts only when shown). */
   active: boolean;
 }
@@ -67,7 +69,11 @@ interface View {
   render: (ctx: ViewContext) => ReactNode;
 }
 
-/** The navigation, in order. A view is mounted the first time it is opened and then kept (hidden when not shown). */
+/**
+ * The navigation, in order. A view is mounted the first time it is opened and then kept (hidden when not shown),
+ * so a lazy view — `render: (ctx) => <Suspense fallback={…}><LazyPage … /></Suspense>` with `React.lazy` — loads
+ * its chunk only when first opened, and a replay or an answer in progress survives switching views.
+ */
 const VIEWS: View[] = [
   { id: 'chat', label: 'Chat', models: true, render: (ctx) => <ChatView {...ctx} /> },
   { id: 'bank', label: 'Memory bank', render: (ctx) => <BankView {...ctx} /> },
@@ -127,9 +133,11 @@ function AppBody({
     },
     [go],
   );
+  const [dataGeneration, setDataGeneration] = useState(0);
   const clearEvents = useCallback(() => {
     setEvents([]);
     selectMemory(null);
+    setDataGeneration((n) => n + 1);
   }, []);
 
   const models = (
@@ -140,7 +148,7 @@ function AppBody({
       <EmbeddingPanel settings={settings} updateSettings={updateSettings} client={embedder} setClient={setEmbedder} />
     </>
   );
-  const ctx: Omit<ViewContext, 'active'> = { loaded, embedder, bank, settings, updateSettings, onManagerEvent, openMemory, models, events, selectedMemoryId, selectMemory, clearEvents };
+  const ctx: Omit<ViewContext, 'active'> = { loaded, embedder, bank, settings, updateSettings, onManagerEvent, openMemory, models, events, selectedMemoryId, selectMemory, clearEvents, dataGeneration };
   const current = VIEWS.find((v) => v.id === view) ?? VIEWS[0]!;
 
   return (
@@ -197,11 +205,11 @@ function BankView({ bank, embedder, settings, selectedMemoryId, selectMemory }: 
   return <MemoryBankPanel bank={bank} namespace={settings.namespace} embedder={embedder} retrievalK={settings.retrievalK} selectedId={selectedMemoryId} onSelect={selectMemory} />;
 }
 
-function ReplayView({ loaded, embedder, bank, onManagerEvent, events, openMemory, active }: ViewContext) {
+function ReplayView({ loaded, embedder, bank, onManagerEvent, events, openMemory, active, dataGeneration }: ViewContext) {
   if (!bank) return <p role="status">Opening the memory bank…</p>;
   return (
     <div className="columns">
-      <ReplayPanel llm={loaded?.client ?? null} embedder={embedder} bank={bank} onManagerEvent={onManagerEvent} />
+      <ReplayPanel key={dataGeneration} llm={loaded?.client ?? null} embedder={embedder} bank={bank} onManagerEvent={onManagerEvent} />
       {active && <OperationsLog events={events} db={bank.db} onOpenMemory={openMemory} />}
     </div>
   );

@@ -39,9 +39,10 @@ export function OperationsLog({ events, db, onOpenMemory }: OperationsLogProps) 
         {shown
           .slice()
           .reverse()
-          .map(({ key, model, event }) => (
-            <li key={key} data-event={event.type}>
-              <TurnLine turn={turnById.get(event.turnId)} turnId={event.turnId} model={model} />
+          .map(({ key, model, event }, i, newestFirst) => (
+            <li key={key} data-event={event.type} className={newestFirst[i + 1]?.event.turnId === event.turnId ? 'same-turn' : undefined}>
+              {/* One turn line per run of a turn's events (the facts, then the operations or the rejection). */}
+              {newestFirst[i - 1]?.event.turnId !== event.turnId && <TurnLine turn={turnById.get(event.turnId)} turnId={event.turnId} model={model} />}
               {event.type === 'facts' && (
                 <p className="note" data-testid="ops-facts">
                   Facts: {event.facts.length ? event.facts.join(' · ') : 'none'}
