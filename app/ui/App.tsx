@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { MemoryManagerEvent } from '../agent/memoryManager';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import type { LoadedChatModel } from '../llm/browserEngines';
@@ -17,6 +17,9 @@ import { SettingsPanel } from './SettingsPanel';
 import { useSettings, type Settings } from './settings';
 import { useCapabilities } from './useCapabilities';
 import { useMemoryBank } from './useMemoryBank';
+
+// Its own chunk: the runner, the metrics and the charts load when the page is first opened.
+const EvaluationPage = lazy(() => import('./eval/EvaluationPage'));
 
 export function App() {
   const caps = useCapabilities();
@@ -78,6 +81,16 @@ const VIEWS: View[] = [
   { id: 'chat', label: 'Chat', models: true, render: (ctx) => <ChatView {...ctx} /> },
   { id: 'bank', label: 'Memory bank', render: (ctx) => <BankView {...ctx} /> },
   { id: 'replay', label: 'Replay', render: (ctx) => <ReplayView {...ctx} /> },
+  {
+    id: 'eval',
+    label: 'Evaluation',
+    models: true,
+    render: (ctx) => (
+      <Suspense fallback={<p role="status">Loading the evaluation page…</p>}>
+        <EvaluationPage llm={ctx.loaded?.client ?? null} embedder={ctx.embedder} />
+      </Suspense>
+    ),
+  },
   { id: 'settings', label: 'Settings', models: true, render: (ctx) => <SettingsView {...ctx} /> },
 ];
 
