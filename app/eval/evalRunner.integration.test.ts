@@ -50,7 +50,8 @@ describe('evaluation runner on the real models', () => {
 
   const withoutTimes = (results: readonly QuestionResult[]) => results.map(({ latencyMs: _latency, ...rest }) => rest);
 
-  it('a run stopped mid-ingestion and resumed from its checkpoint equals an uninterrupted run', async () => {
+  // ~20 model calls in all: well past the default limit when other work shares the 2 cores.
+  it('a run stopped mid-ingestion and resumed from its checkpoint equals an uninterrupted run', { timeout: 360_000 }, async () => {
     const config: EvalRunConfig = {
       data: 'locomo-dev',
       split: 'val',

@@ -63,7 +63,7 @@ describe('GRPO rollouts on the real models', () => {
     await embedder?.dispose();
   });
 
-  it('samples G answers per question, rewards them by exact match and writes trainer-ready JSONL rows', async () => {
+  it('samples G answers per question, rewards them by exact match and writes trainer-ready JSONL rows', { timeout: 240_000 }, async () => {
     const collected = await collectRollouts({ conversations, policies: ['answer'], groupSize: 2, maxTurns: 2, limit: 1, perSpeakerK: 5, deps, bank: await openBank() });
     expect(collected.groups).toHaveLength(1);
     const group = collected.groups[0]!;
@@ -78,7 +78,7 @@ describe('GRPO rollouts on the real models', () => {
     expect(lines.map((l) => (JSON.parse(l) as RolloutRow).extra_info.index)).toEqual([0, 1]);
   });
 
-  it('samples G operation batches for a turn on copies of the bank, leaving the bank as it was', async () => {
+  it('samples G operation batches for a turn on copies of the bank, leaving the bank as it was', { timeout: 240_000 }, async () => {
     const bank = await openBank();
     const prefix = 'rollouts/conv-30';
     // Jon's bank before D1:4, by hand: what D1:2 told (so the turn's facts have a similar memory to decide about).
