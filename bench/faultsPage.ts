@@ -194,7 +194,7 @@ async function smallBank(name: string): Promise<{ db: MemoryDB; bank: MemoryBank
 async function runHostileImports(count: number, seed: number): Promise<HostileResult> {
   const { db, bank, index } = await smallBank('memory-r1-faults-imports');
   const valid = await (await exportBank(db)).text();
-  const before = await dumpBankBytes(db);
+  let before = await dumpBankBytes(db);
   const result: HostileResult = { tried: 0, rejected: 0, accepted: 0, changed: 0, kinds: {}, examples: [] };
   for (const bad of malformedImports(valid, count, seed)) {
     result.tried++;
@@ -212,9 +212,12 @@ async function runHostileImports(count: number, seed: number): Promise<HostileRe
         result.examples.push(`NO REASON ${bad.kind}: ${String(error)}`);
       }
     }
-    if ((await dumpBankBytes(db)) !== before) {
+    const after = await dumpBankBytes(db);
+    if (after !== before) {
       result.changed++;
       result.examples.push(`CHANGED by ${bad.kind}`);
+      // Count each input that changes the bank once, not every input after it.
+      before = after;
     }
   }
   bank.close();
@@ -239,7 +242,7 @@ async function runHostileReplies(count: number, seed: number): Promise<HostileRe
   const probe = await run([FACTS_REPLY, '', '']);
   if (probe.status !== 'rejected' || probe.candidates.length !== 3) throw new Error(`probe: ${probe.status}, ${probe.candidates.length} shown`);
   const shown = [...probe.candidates].sort((a, b) => Number(a.shortId) - Number(b.shortId)).map((c) => c.text);
-  const before = await dumpBankBytes(db);
+  let before = await dumpBankBytes(db);
   const result: HostileResult = { tried: 0, rejected: 0, accepted: 0, changed: 0, kinds: {}, examples: [] };
   for (const bad of malformedReplies(shown, count, seed)) {
     result.tried++;
@@ -251,9 +254,11 @@ async function runHostileReplies(count: number, seed: number): Promise<HostileRe
       result.accepted++;
       result.examples.push(`${r.status.toUpperCase()} ${bad.kind}: ${JSON.stringify(bad.output).slice(0, 120)} → ${JSON.stringify(reasons).slice(0, 200)}`);
     }
-    if ((await dumpBankBytes(db)) !== before) {
+    const after = await dumpBankBytes(db);
+    if (after !== before) {
       result.changed++;
       result.examples.push(`CHANGED by ${bad.kind}`);
+      before = after;
     }
   }
   bank.close();

@@ -248,9 +248,26 @@ function countBodyRows(header: DexieExportJsonMeta, parsed: unknown): Map<string
     }
     if (!listed.has(entry.tableName)) throw invalid(`the file has rows for table '${entry.tableName}', which its header does not list; nothing was imported`);
     if (entry.inbound !== true) throw invalid(`the file stores table '${entry.tableName}' with keys outside the rows, as no Memory-R1 export does; nothing was imported`);
+    checkArraysBeforeRevival(entry.tableName, entry.rows);
     counts.set(entry.tableName, (counts.get(entry.tableName) ?? 0) + entry.rows.length);
   }
   return counts;
+}
+
+/**
+ * typeson's reviver turns whatever a row holds under a field its `$types` marks as an array into one: a hand-edited
+ * `"sourceTurnIds": "D1:3"` would come back as ["D", "1", ":", "3"] and pass the row checks. So such fields must be
+ * arrays in the file itself (found by bench:faults' malformed files).
+ */
+function checkArraysBeforeRevival(table: string, rows: readonly unknown[]): void {
+  rows.forEach((row, index) => {
+    if (!isRecord(row) || !isRecord(row.$types)) return;
+    for (const [field, type] of Object.entries(row.$types)) {
+      if (type === 'arrayNonindexKeys' && !field.includes('.') && !Array.isArray(row[field])) {
+        throw invalid(`the file's ${table}[${index}]: ${field} must be an array, got ${describe(row[field])}; nothing was imported`);
+      }
+    }
+  });
 }
 
 /**
