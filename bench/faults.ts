@@ -13,7 +13,9 @@
  * - engine loss: see e2e/faults.spec.ts (it needs the chat model; the bench leaves it to the e2e run).
  * Last line: `faults reloads=<n> half_applied=<n> lost=<n> soak_p95_growth=<x> bad_inputs=<n> accepted_bad=<n>`.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { build, preview } from 'vite';
 import { openBrowserBench } from './browserBench';
 import { bankReady, runQuotaFault, runReloadFaults } from './faultsDriver';
 import type { FaultsPageApi } from './faultsPage';
@@ -32,8 +34,24 @@ const { values } = parseArgs({
 const n = (key: keyof typeof values) => Math.max(0, Number(values[key]));
 const seed = n('seed');
 
+/**
+ * The app's production build served as `vite preview` serves it: a page of it loads in a fraction of the dev
+ * server's time, which is what 200 restarts cost. Models from /models/, as in the e2e build.
+ */
+async function servedBuild(): Promise<{ origin: string; close(): Promise<void> }> {
+  const root = path.resolve(import.meta.dirname, '..');
+  const outDir = path.join(root, 'dist-e2e-faults');
+  process.env.VITE_MODEL_BASE_URL = '/models/';
+  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir }, preview: { port: 0, strictPort: false } });
+  const address = server.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : 4173;
+  return { origin: `http://localhost:${port}`, close: () => server.close() };
+}
+
 async function main() {
   const bench = await openBrowserBench();
+  const app = await servedBuild();
   let halfApplied = 0;
   let lost = 0;
   let badInputs = 0;
@@ -41,7 +59,7 @@ async function main() {
   let growth = Number.NaN;
   const failures: string[] = [];
   try {
-    const context = await bench.browser.newContext({ baseURL: bench.origin });
+    const context = await bench.browser.newContext({ baseURL: app.origin });
     context.setDefaultTimeout(600_000);
     // tsx compiles the driver with esbuild's keepNames, which wraps functions inside page.evaluate in __name().
     await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
@@ -55,7 +73,7 @@ async function main() {
       reloads: n('reloads'),
       seed,
       namespace: `faults:bench:${Date.now()}`,
-      bigOps: [300, 1500],
+      bigOps: [200, 1000],
       log: (line) => {
         if (/PARTIAL/.test(line) || /\b(1|50|100|150|200)\//.test(line)) console.log(`  ${line}`);
       },
@@ -72,7 +90,7 @@ async function main() {
     await page.close();
 
     // Storage full, in a context of its own: Chromium reads the quota when the origin's storage is first opened.
-    const quotaContext = await bench.browser.newContext({ baseURL: bench.origin });
+    const quotaContext = await bench.browser.newContext({ baseURL: app.origin });
     await quotaContext.addInitScript({ content: 'globalThis.__name = (f) => f;' });
     const quotaPage = await quotaContext.newPage();
     const quota = await runQuotaFault(quotaContext, quotaPage);
@@ -85,7 +103,7 @@ async function main() {
 
     // In-page parts: soak, durability, hostile input.
     const faultsPage = await context.newPage();
-    await faultsPage.goto('/bench/faults.html');
+    await faultsPage.goto(`${bench.origin}/bench/faults.html`);
     await faultsPage.waitForFunction(() => document.title === 'ready');
     const call = <K extends keyof FaultsPageApi>(name: K, ...args: Parameters<FaultsPageApi[K]>) =>
       faultsPage.evaluate(([name, args]) => (globalThis as unknown as { faults: Record<string, (...a: unknown[]) => unknown> }).faults[name]!(...args), [name, args] as const) as ReturnType<FaultsPageApi[K]>;
@@ -123,6 +141,7 @@ async function main() {
     }
   } finally {
     await bench.close();
+    await app.close();
   }
   if (failures.length > 0) console.log(`FAILED: ${failures.join('; ')}`);
   console.log(`faults reloads=${n('reloads')} half_applied=${halfApplied} lost=${lost} soak_p95_growth=${growth.toFixed(2)} bad_inputs=${badInputs} accepted_bad=${acceptedBad}`);
