@@ -69,7 +69,10 @@ export function ChatPanel({ llm, embedder, bank, namespace, retrievalK, onManage
     const answerStarted = performance.now();
     try {
       setStreaming('');
-      const result = await agents.answer.answer({ question: text, namespaces: [namespace], mode: 'chat', k: retrievalK, onToken: (d) => setStreaming((s) => (s ?? '') + d) });
+      // Time-aware retrieval against today: "what did I do last week?" favours memories from then (bench:recall: +0.003
+      // hybrid recall@10 on LoCoMo, never worse per category).
+      const referenceDate = new Date().toISOString().slice(0, 10);
+      const result = await agents.answer.answer({ question: text, namespaces: [namespace], mode: 'chat', k: retrievalK, referenceDate, onToken: (d) => setStreaming((s) => (s ?? '') + d) });
       await db.turns.add({
         id: crypto.randomUUID(),
         namespace,
