@@ -10,7 +10,8 @@
  * written out here rather than imported so that the first screen does not pull web-llm into its bundle.
  */
 
-export type Quantization = 'q4f16_1' | 'q4f32_1' | 'Q4_1' | 'Q4_K_M' | 'Q8_0';
+/** 'unknown' only for models the user adds by URL (customModel.ts). */
+export type Quantization = 'q4f16_1' | 'q4f32_1' | 'Q4_1' | 'Q4_K_M' | 'Q8_0' | 'unknown';
 
 interface CatalogEntryBase {
   id: string;
@@ -22,6 +23,11 @@ interface CatalogEntryBase {
   /** True where the size is estimated (web-llm shards are many files; sizes vary by a few percent). */
   sizeApproximate: boolean;
   license: string;
+  /**
+   * Added by the user by URL (see customModel.ts): its URLs are used as given, never rewritten to the local base,
+   * and its size, context length and license are unknown to the app.
+   */
+  custom?: true;
 }
 
 export interface WebLLMCatalogEntry extends CatalogEntryBase {
@@ -164,6 +170,13 @@ export function resolveModelSource(entry: GGUFCatalogEntry, baseUrl: string): Re
 export function resolveModelSource(entry: WebLLMCatalogEntry, baseUrl: string): ResolvedWebLLMSource;
 export function resolveModelSource(entry: CatalogEntry, baseUrl: string): ResolvedGGUFSource | ResolvedWebLLMSource;
 export function resolveModelSource(entry: CatalogEntry, baseUrl: string): ResolvedGGUFSource | ResolvedWebLLMSource {
+  if (entry.custom) {
+    // A URL the user typed is the user's choice of source; a relative one points at this origin.
+    const local = (url: string) => !/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(url);
+    return entry.engine === 'wllama'
+      ? { url: entry.url, local: local(entry.url) }
+      : { modelUrl: entry.modelUrl, modelLibUrl: entry.modelLibUrl, local: local(entry.modelUrl) && local(entry.modelLibUrl) };
+  }
   const base = normalizeBaseUrl(baseUrl);
   if (entry.engine === 'wllama') {
     return base ? { url: base + entry.localPath, local: true } : { url: entry.url, local: false };
