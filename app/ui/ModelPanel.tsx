@@ -2,9 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import type { LoadedChatModel, ModelLoadProgress } from '../llm/browserEngines';
 import { clearChatModelCache, loadChatModel } from '../llm/browserEngines';
 import type { Capabilities } from '../llm/capabilities';
+import type { CatalogEntry } from '../llm/catalog';
 import { CATALOG, formatBytes, normalizeBaseUrl } from '../llm/catalog';
+import { addCustomModel, readCustomModels, removeCustomModel } from '../llm/customModel';
 import type { BrowserEngine, EngineChoice } from '../llm/engineChoice';
 import { availableModels } from '../llm/engineChoice';
+import { CustomModelForm } from './CustomModelForm';
 import { ServerBackendForm } from './ServerBackendForm';
 import type { Settings } from './settings';
 
@@ -38,7 +41,10 @@ function useLocalModelsAvailable(): boolean {
 }
 
 export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onLoaded }: ModelPanelProps) {
-  const models = availableModels(CATALOG, caps, choice);
+  // Settings come from localStorage: anything may be stored there.
+  const savedCustom = Array.isArray(settings.customModels) ? settings.customModels : [];
+  const custom = readCustomModels(settings.customModels);
+  const models = availableModels([...CATALOG, ...custom.entries], caps, choice);
   const firstUsable = models.find((m) => m.usable)?.entry.id ?? null;
   const selectedId = models.some((m) => m.entry.id === settings.chatModelId && m.usable) ? settings.chatModelId : firstUsable;
   const selected = models.find((m) => m.entry.id === selectedId)?.entry;
@@ -73,6 +79,10 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
     } finally {
       abortRef.current = null;
     }
+  }
+
+  function sizeText(entry: CatalogEntry): string {
+    return entry.custom ? 'size unknown' : formatBytes(entry.sizeBytes, entry.sizeApproximate);
   }
 
   async function clearCache() {
@@ -144,16 +154,39 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
                       disabled={!usable}
                       onChange={() => updateSettings({ chatModelId: entry.id })}
                     />
-                    {entry.label} — {formatBytes(entry.sizeBytes, entry.sizeApproximate)}, context {entry.contextLength.toLocaleString()}
+                    {entry.custom
+                      ? `${entry.label} — your URL, size unknown`
+                      : `${entry.label} — ${formatBytes(entry.sizeBytes, entry.sizeApproximate)}, context ${entry.contextLength.toLocaleString()}`}
                     {note && <span className="note"> ({note})</span>}
                   </label>
+                  {entry.custom && (
+                    <button
+                      type="button"
+                      aria-label={`Remove ${entry.id} from the list`}
+                      onClick={() => updateSettings({ customModels: removeCustomModel(savedCustom, entry.id) })}
+                    >
+                      Remove
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
           </fieldset>
+          {custom.problems.map((problem) => (
+            <p role="alert" className="error" key={problem}>
+              {problem}
+            </p>
+          ))}
+          <CustomModelForm
+            engine={choice.engine}
+            onAdd={(spec, entry) => updateSettings({ customModels: addCustomModel(savedCustom, spec), chatModelId: entry.id })}
+          />
           {selected && (
             <p className="source" data-testid="model-source">
-              Files from {baseUrl ? `this server (${baseUrl})` : 'their public source'}; cached in this browser after the first download.
+              {selected.custom
+                ? `Files from ${selected.engine === 'wllama' ? selected.url : `${selected.modelUrl} and ${selected.modelLibUrl}`}`
+                : `Files from ${baseUrl ? `this server (${baseUrl})` : 'their public source'}`}
+              ; cached in this browser after the first download.
             </p>
           )}
           <div className="row">
@@ -163,7 +196,7 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
               </button>
             ) : (
               <button type="button" disabled={!selected} onClick={() => void load()} data-testid="load-model">
-                {selected ? `Download and load ${selected.id} (${formatBytes(selected.sizeBytes, selected.sizeApproximate)})` : 'No model fits this browser'}
+                {selected ? `Download and load ${selected.id} (${sizeText(selected)})` : 'No model fits this browser'}
               </button>
             )}
             <button type="button" disabled={!selected || state.status === 'loading'} onClick={() => void clearCache()}>

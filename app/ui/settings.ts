@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { BrowserEngine } from '../llm/engineChoice';
+import type { CustomModelSpec } from '../llm/customModel';
 import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
 import { DEFAULT_ANSWER_K } from '../agent/answerAgent';
 
@@ -19,6 +20,8 @@ export interface Settings {
   openaiApiKey: string;
   /** How many memories the Answer Agent and the explorer's search retrieve (Memory-R1: 60). */
   retrievalK: number;
+  /** Chat models the user added by URL (their fine-tunes); rebuilt and re-validated by readCustomModels. */
+  customModels: CustomModelSpec[];
 }
 
 export const RETRIEVAL_K_RANGE = { min: 1, max: 200 } as const;
@@ -29,7 +32,7 @@ const KEY = 'memory-r1.settings.v1';
 const ENV_BASE_URL: string = import.meta.env.VITE_MODEL_BASE_URL ?? '';
 
 export function defaultSettings(): Settings {
-  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me', backend: 'browser', openaiBaseUrl: 'http://127.0.0.1:8089/v1', openaiModel: '', openaiApiKey: '', retrievalK: DEFAULT_ANSWER_K };
+  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me', backend: 'browser', openaiBaseUrl: 'http://127.0.0.1:8089/v1', openaiModel: '', openaiApiKey: '', retrievalK: DEFAULT_ANSWER_K, customModels: [] };
 }
 
 function readSettings(): Settings {
