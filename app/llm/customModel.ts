@@ -61,7 +61,6 @@ function checkName(raw: unknown, fallback: string): string {
   const name = (typeof raw === 'string' ? raw.trim() : '') || fallback;
   if (!name) throw new CustomModelError('Give the model a name.', 'name');
   if (name.length > MAX_NAME_LENGTH) throw new CustomModelError(`The name is longer than ${MAX_NAME_LENGTH} characters.`, 'name');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new CustomModelError('The name contains control characters.', 'name');
   if (CATALOG.some((e) => e.id === name)) {
     throw new CustomModelError(`"${name}" is the name of a built-in model; pick another name for yours.`, 'name');
