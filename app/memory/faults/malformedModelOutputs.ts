@@ -2,8 +2,8 @@
  * Seeded, property-based generator of malformed memory-update replies (what a small model gets wrong: cut-off
  * JSON, prose, wrong types, unknown events, ids it was never shown, duplicate targets, re-added facts, no-op
  * UPDATEs), for the fault harness to run through the real Memory Manager against a real bank in the browser.
- * The same kinds as app/agent/memoryUpdate.property.test.ts (which runs them in Node), drawn with fc.sample so a
- * seed gives the same replies everywhere. Assumes the manager was shown 3 memories ("0", "1", "2") and 2 facts.
+ * app/agent/memoryUpdate.property.test.ts runs the same arbitraries through the manager in Node; the harness draws
+ * them with fc.sample, so a seed gives the same replies everywhere. Assumes the manager was shown 3 memories ("0", "1", "2") and 2 facts.
  */
 import fc from 'fast-check';
 import { MEMORY_EVENTS } from '../../agent/prompts/memoryUpdatePrompt';
@@ -20,12 +20,13 @@ export const FACTS_PER_TURN = 2;
 const ALLOWED_KEYS = new Set(['id', 'text', 'event', 'old_memory']);
 const EVENT_SET = new Set<string>(MEMORY_EVENTS);
 
-type Entry = Record<string, unknown>;
+export type Entry = Record<string, unknown>;
 const word = fc.constantFrom('Melanie', 'likes', 'painting', 'with', 'her', 'kids', 'on', 'Sunday', 'camping', 'in', 'June', 'sold', 'blue', 'bike');
 const freshText = fc.array(word, { minLength: 1, maxLength: 8 }).map((ws) => `${ws.join(' ')}.`);
 const nonAddEvent = fc.constantFrom('UPDATE', 'DELETE', 'NONE');
 const notString = fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({}));
-const json = (memory: unknown) => JSON.stringify({ memory });
+/** A memory-update reply with these entries, as the model writes it. */
+export const json = (memory: unknown) => JSON.stringify({ memory });
 const isJson = (s: string) => {
   try {
     JSON.parse(s);
@@ -35,7 +36,8 @@ const isJson = (s: string) => {
   }
 };
 
-const validEntries: fc.Arbitrary<Entry[]> = fc
+/** 1–2 entries that are valid against the shown memories: distinct targets, texts that change something. */
+export const validEntries: fc.Arbitrary<Entry[]> = fc
   .tuple(
     fc.shuffledSubarray(SHOWN_SHORT_IDS, { minLength: 2, maxLength: 2 }),
     fc.array(fc.record({ event: fc.constantFrom(...MEMORY_EVENTS), text: freshText, addId: fc.string({ maxLength: 4 }) }), { minLength: 1, maxLength: FACTS_PER_TURN }),
@@ -84,7 +86,7 @@ export function malformedReplyArbitrary(shown: readonly string[]): fc.Arbitrary<
       }),
       /is not one of the memories shown/,
     ),
-    withBadEntry('UUID-like id', fc.record({ id: fc.uuid(), text: freshText, event: nonAddEvent }), /is not one of the memories shown/),
+    withBadEntry('UUID-like id', fc.record({ id: fc.uuid(), text: freshText, event: nonAddEvent }), /is not one of the memories shown .*; use the short number shown before each memory/),
     withBadEntry('empty id', fc.record({ id: fc.constantFrom('', ' ', '\t'), text: freshText, event: nonAddEvent }), /"id" is empty/),
     withBadEntry('empty text', fc.record({ id: fc.constantFrom(...SHOWN_SHORT_IDS), text: fc.constantFrom('', '  ', '\n'), event: fc.constantFrom('ADD', 'UPDATE') }), /"text" is empty/),
     withBadEntry(
