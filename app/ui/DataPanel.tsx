@@ -2,6 +2,7 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
 import type { MemoryBank } from '../memory/memoryBank';
 import { wipeAllData } from './wipeAllData';
+import { useBusyTask } from './useBusyTask';
 
 interface DataPanelProps {
   bank: MemoryBank;
@@ -13,8 +14,7 @@ interface DataPanelProps {
 export function DataPanel({ bank, onWiped }: DataPanelProps) {
   const { db } = bank;
   const counts = useLiveQuery(async () => ({ memories: await db.memories.count(), history: await db.memoryHistory.count(), turns: await db.turns.count() }), [db]);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState('');
+  const { busy, problem, run: runTask } = useBusyTask();
   const [notice, setNotice] = useState('');
   const [confirming, setConfirming] = useState(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -24,18 +24,11 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
     if (confirming) cancelRef.current?.focus();
   }, [confirming]);
 
-  async function run(task: () => Promise<void>) {
-    setBusy(true);
-    setProblem('');
+  // Each action replaces the last one's notice.
+  const run = (task: () => Promise<void>) => {
     setNotice('');
-    try {
-      await task();
-    } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
-    } finally {
-      setBusy(false);
-    }
-  }
+    return runTask(task);
+  };
 
   const exportAll = () =>
     run(async () => {

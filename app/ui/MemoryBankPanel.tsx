@@ -5,6 +5,7 @@ import type { BankHybridSearchResult, MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER, type HistoryOp } from '../memory/types';
 import type { RetrieverRanks } from '../retrieval/fusion';
 import { MemoryDetail } from './MemoryDetail';
+import { useBusyTask } from './useBusyTask';
 
 interface MemoryBankPanelProps {
   bank: MemoryBank;
@@ -70,20 +71,7 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
   const [result, setResult] = useState<BankHybridSearchResult | null>(null);
-  const [problem, setProblem] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  async function run(task: () => Promise<void>) {
-    setBusy(true);
-    setProblem('');
-    try {
-      await task();
-    } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, problem, setProblem, run } = useBusyTask();
 
   const addNamespace = nsFilter === ALL ? namespace : nsFilter;
   const addMemory = () =>

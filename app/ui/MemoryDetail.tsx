@@ -5,6 +5,7 @@ import type { MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER } from '../memory/types';
 import { orderHistory } from './historyOrder';
 import { WordDiffText } from './WordDiffText';
+import { useBusyTask } from './useBusyTask';
 
 interface MemoryDetailProps {
   bank: MemoryBank;
@@ -32,8 +33,7 @@ export function MemoryDetail({ bank, id, embedder, onClose }: MemoryDetailProps)
   const turns = useLiveQuery(() => db.turns.bulkGet(turnIds), [db, turnIds.join('\n')]);
   const turnById = new Map((turns ?? []).flatMap((t) => (t ? [[t.id, t] as const] : [])));
   const [draft, setDraft] = useState<string | null>(null);
-  const [problem, setProblem] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, setProblem, run } = useBusyTask();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   // A memory opened from the chat or the op stream takes the keyboard focus with it.
@@ -45,18 +45,6 @@ export function MemoryDetail({ bank, id, embedder, onClose }: MemoryDetailProps)
 
   const deleted = history !== undefined && memory === undefined;
   const namespace = memory?.namespace ?? history?.[0]?.namespace ?? '';
-
-  async function run(task: () => Promise<void>) {
-    setBusy(true);
-    setProblem('');
-    try {
-      await task();
-    } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const save = () =>
     run(async () => {
