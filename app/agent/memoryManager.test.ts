@@ -164,14 +164,21 @@ describe('Memory Manager', () => {
 
   it('applies DELETE and NONE, recording both in the history', async () => {
     const [car, running] = await seed(['Melanie owns a red car.', 'Melanie likes running.']);
+    const factsReply = facts('Melanie sold her red car.', 'Melanie likes running.');
+    const said = turn('I sold my red car. Still running every day!');
+    // Each memory is the first hit of one fact in both retrievers, so their fused scores tie and the order of the
+    // short ids is the ids' order: ask the manager which short id each got (a refused reply writes nothing).
+    const probe = await setup([factsReply, '', '']).manager.processTurn(said);
+    expect(probe.status).toBe('rejected');
+    expect(probe.candidates.map((c) => c.memoryId).sort()).toEqual([car, running].sort());
+    const shortId = (id: string | undefined) => probe.candidates.find((c) => c.memoryId === id)!.shortId;
     const { manager } = setup([
-      facts('Melanie sold her red car.', 'Melanie likes running.'),
-      // Memory "0" is the best match of any fact: the running one, which a fact repeats word for word.
-      update({ id: '1', text: 'Melanie owns a red car.', event: 'DELETE' }, { id: '0', text: 'Melanie likes running.', event: 'NONE' }),
+      factsReply,
+      update({ id: shortId(car), text: 'Melanie owns a red car.', event: 'DELETE' }, { id: shortId(running), text: 'Melanie likes running.', event: 'NONE' }),
     ]);
 
-    const result = await manager.processTurn(turn('I sold my red car. Still running every day!'));
-    expect(result.candidates.map((c) => c.memoryId)).toEqual([running, car]);
+    const result = await manager.processTurn(said);
+    expect(result.candidates.map((c) => c.memoryId)).toEqual(probe.candidates.map((c) => c.memoryId));
 
     expect(result.status === 'applied' && result.ops.map((o) => [o.event, o.op, o.memoryId])).toEqual([
       ['DELETE', 'DELETE', car],
