@@ -15,6 +15,7 @@ import { answerFromLines } from './answerFromLines';
 import { emptyIngestStats, type EvalPipeline, type IngestStats } from './evalPipeline';
 import { managerTurnText } from './oursPipeline';
 import { lastSessionDate, speakerNamespace, speakerNamespaces } from './speakerNamespaces';
+import { retrieveForQuestion } from '../../agent/retrieveMemories';
 
 export const MEM0_NOOP_SIMILARITY = 0.95;
 export const MEM0_UPDATE_SIMILARITY = 0.85;
@@ -103,10 +104,10 @@ export const mem0Pipeline: EvalPipeline = {
   async answer(question, ctx) {
     const vector = await ctx.deps.embedder.embed([question]);
     const referenceDate = lastSessionDate(ctx.turns);
-    const found = await ctx.deps.bank.hybridSearch(question, vector, {
+    const found = await retrieveForQuestion(ctx.deps.bank, question, vector, {
       k: ctx.settings.topK,
       namespaces: speakerNamespaces(ctx.namespace, ctx.conversation),
-      ...(referenceDate ? { timeAware: { referenceDate } } : {}),
+      timeAware: referenceDate ? { referenceDate } : false,
     });
     const lines = found.hits.map((h) => ({
       date: h.memory.eventTime ? formatDay(parseSessionDate(h.memory.eventTime)) : 'unknown date',

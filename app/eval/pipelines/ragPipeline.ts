@@ -11,6 +11,7 @@ import { turnText } from '../locomo';
 import { answerFromLines } from './answerFromLines';
 import { emptyIngestStats, type EvalPipeline } from './evalPipeline';
 import { lastSessionDate } from './speakerNamespaces';
+import { retrieveForQuestion } from '../../agent/retrieveMemories';
 
 const RAG_PROPOSER = { model: 'none', promptVersion: 'rag-turns-v1' };
 
@@ -53,10 +54,10 @@ export const ragPipeline: EvalPipeline = {
   async answer(question, ctx) {
     const vector = await ctx.deps.embedder.embed([question]);
     const referenceDate = lastSessionDate(ctx.turns);
-    const found = await ctx.deps.bank.hybridSearch(question, vector, {
+    const found = await retrieveForQuestion(ctx.deps.bank, question, vector, {
       k: ctx.settings.topK,
       namespaces: [ctx.namespace],
-      ...(referenceDate ? { timeAware: { referenceDate } } : {}),
+      timeAware: referenceDate ? { referenceDate } : false,
     });
     // Shown in the order they were said, so the model reads a conversation, not a ranking.
     const hits = [...found.hits].sort((a, b) => (a.memory.id < b.memory.id ? -1 : 1));
