@@ -1,5 +1,5 @@
 import Dexie, { type EntityTable } from 'dexie';
-import type { HistoryRecord, MemoryRecord, SettingRecord, TurnRecord } from './types';
+import type { HistoryRecord, MemoryRecord, Namespace, SettingRecord, TurnRecord } from './types';
 
 export const DB_NAME = 'memory-r1';
 
@@ -12,6 +12,9 @@ export class MemoryDB extends Dexie {
   memoryHistory!: EntityTable<HistoryRecord, 'id'>;
   turns!: EntityTable<TurnRecord, 'id'>;
   settings!: EntityTable<SettingRecord, 'key'>;
+  conversations!: EntityTable<ConversationRecord, 'id'>;
+  opEvents!: EntityTable<OpEventRecord, 'id'>;
+  evalRuns!: EntityTable<EvalRunRecord, 'id'>;
 
   constructor(name: string = DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     // 'strict': a batch is reported committed only once it is on disk, so a power cut or OS crash cannot take back
@@ -24,7 +27,68 @@ export class MemoryDB extends Dexie {
       turns: 'id, namespace, conversationId, at',
       settings: 'key',
     });
+    // Chats as a list, the Memory Manager's events as a stream that outlives the page, Evaluation-page runs.
+    this.version(2).stores({
+      conversations: 'id, namespace, updatedAt',
+      opEvents: 'id, namespace, conversationId, turnId, at',
+      evalRuns: 'id, startedAt',
+    });
   }
 }
 
 export const MEMORY_TABLES = ['memories', 'memoryHistory', 'turns'] as const;
+
+/**
+ * Every table that holds the user's data: export, import and wipe cover exactly these (a table added here is
+ * exported and wiped without further edits). Namespaced tables' rows carry a `namespace`; the others are global.
+ */
+export const USER_DATA_TABLES = ['memories', 'memoryHistory', 'turns', 'conversations', 'opEvents', 'settings', 'evalRuns'] as const;
+export const NAMESPACED_USER_DATA_TABLES = ['memories', 'memoryHistory', 'turns', 'conversations', 'opEvents'] as const;
+export type UserDataTable = (typeof USER_DATA_TABLES)[number];
+
+/** One chat: its turns are the `turns` rows with this `conversationId`. */
+export interface ConversationRecord {
+  id: string;
+  namespace: Namespace;
+  title: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms of the last turn or rename: the list shows the most recent first. */
+  updatedAt: number;
+}
+
+/**
+ * One Memory Manager event as it happened (facts, an attempt rejected, an applied batch, a rejected batch, a
+ * skipped turn), with the turn that caused it and the model and prompt version that produced it.
+ */
+export interface OpEventRecord {
+  /** Time-ordered: sorting by id is the order the events happened in (several may share a millisecond). */
+  id: string;
+  namespace: Namespace;
+  /** The chat the turn belongs to (a replay's LoCoMo conversation id, or null when the turn had none). */
+  conversationId: string | null;
+  turnId: string;
+  /** Epoch ms. */
+  at: number;
+  model: string;
+  promptVersion: string;
+  /** The event's `type` ('facts', 'applied', 'rejected', 'attempt-rejected', 'skipped'). */
+  type: string;
+  /** The event itself, as plain JSON-safe data (app/agent/memoryManager.ts `MemoryManagerEvent`). */
+  event: { type: string; turnId: string } & Record<string, unknown>;
+}
+
+/** One Evaluation-page run, kept so past runs can be listed and compared. */
+export interface EvalRunRecord {
+  id: string;
+  /** Epoch ms. */
+  startedAt: number;
+  finishedAt: number | null;
+  status: 'running' | 'done' | 'stopped' | 'failed';
+  /** What was run (dataset, split, pipelines, limits, model). */
+  config: unknown;
+  /** Per-pipeline summaries. */
+  summaries: unknown;
+  /** Per-question results. */
+  results: unknown;
+}

@@ -68,6 +68,20 @@ export interface TurnRecord {
   sessionTime: string | null;
   /** For an assistant's answer: the memories the Answer Agent said it used (the UI highlights them). */
   usedMemoryIds?: string[];
+  /** For an assistant's answer: each used memory's text as the Answer Agent saw it (later edits do not change it). */
+  sources?: SourceSnapshot[];
+  /** For an assistant's answer: how many memories the prompt listed of those retrieved, and why. */
+  considered?: { listed: number; available: number; why: string };
+  /** For an assistant's answer: it was stopped by the user before it finished (the text is what had arrived). */
+  stopped?: boolean;
+}
+
+/** A memory as one answer saw it. */
+export interface SourceSnapshot {
+  memoryId: string;
+  text: string;
+  /** The memory's updatedAt when it was read: a newer current version means it changed since. */
+  updatedAt: number;
 }
 
 export interface SettingRecord {
