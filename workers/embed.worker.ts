@@ -51,8 +51,4 @@ const host = createEmbedWorkerHost({
 scope.addEventListener('message', (event) => {
   void host.handle(event.data);
 });
-scope.addEventListener('messageerror', () => {
-  scope.postMessage({ type: 'error', id: null, message: 'The embed worker could not deserialize a message' }, {
-    transfer: [],
-  });
-});
+scope.addEventListener('messageerror', () => host.handleMessageError());

@@ -22,6 +22,4 @@ const host = createRetrievalWorkerHost({ post: (msg) => scope.postMessage(msg) }
 scope.addEventListener('message', (event) => {
   void host.handle(event.data);
 });
-scope.addEventListener('messageerror', () => {
-  scope.postMessage({ type: 'error', id: null, message: 'The retrieval worker could not deserialize a message' });
-});
+scope.addEventListener('messageerror', () => host.handleMessageError());

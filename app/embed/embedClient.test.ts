@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createEmbedWorkerClient, type EmbedWorkerLike } from './embedClient';
 import type { EmbedProgress } from './embedder';
 import type { EmbedRequest, EmbedResponse } from './embedProtocol';
+import { WorkerLostError, WorkerProtocolError, WorkerReplyError } from '../lib/workerRpc';
 
 class ScriptedWorker extends EventTarget implements EmbedWorkerLike {
   posted: EmbedRequest[] = [];
@@ -83,6 +84,7 @@ describe('createEmbedWorkerClient', () => {
     worker.reply({ type: 'error', id: idA, message: 'session exploded' });
     worker.reply({ type: 'embedded', id: idB, vectors: new Float32Array(3), count: 1, dims: 3, ms: 1 });
     await expect(failing).rejects.toThrow('Embed worker: session exploded');
+    await expect(failing).rejects.toBeInstanceOf(WorkerReplyError);
     await expect(fine).resolves.toHaveLength(3);
   });
 
@@ -93,8 +95,10 @@ describe('createEmbedWorkerClient', () => {
     worker.crash('Uncaught SyntaxError: bad chunk');
     await expect(a).rejects.toThrow(/Embed worker failed: Uncaught SyntaxError: bad chunk/);
     await expect(b).rejects.toThrow(/Embed worker failed/);
+    await expect(b).rejects.toBeInstanceOf(WorkerLostError);
     expect(worker.terminated).toBe(true);
     await expect(client.embed(['c'])).rejects.toThrow(/Embed worker failed/);
+    await expect(client.embed(['c'])).rejects.toBeInstanceOf(WorkerLostError);
   });
 
   it('rejects everything pending on an error without an id', async () => {
@@ -109,6 +113,7 @@ describe('createEmbedWorkerClient', () => {
     const a = client.embed(['a']);
     worker.reply({ type: 'embedded', id: worker.lastId('embed'), vectors: [1, 2, 3], count: 1, dims: 3, ms: 1 });
     await expect(a).rejects.toThrow(/malformed message/);
+    await expect(a).rejects.toBeInstanceOf(WorkerProtocolError);
     expect(worker.terminated).toBe(true);
   });
 

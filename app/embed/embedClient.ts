@@ -5,7 +5,7 @@
 import type { EmbedOptions, EmbedProgress, WasmPaths } from './embedder';
 import { isEmbedResponse, type EmbedRequest, type EmbedResponse } from './embedProtocol';
 import { DEFAULT_EMBEDDING_MODEL_ID } from './embeddingModels';
-import { createWorkerRpc, type WorkerLike } from '../workers/workerRpc';
+import { createWorkerRpc, type WorkerLike } from '../lib/workerRpc';
 
 /** The slice of `Worker` the client uses (a test can pass a MessagePort-backed stand-in). */
 export type EmbedWorkerLike = WorkerLike<EmbedRequest>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmbedRequest, isEmbedResponse, requestIdOf, transferablesOf, type EmbedResponse } from './embedProtocol';
+import { isEmbedRequest, isEmbedResponse, transferablesOf, type EmbedResponse } from './embedProtocol';
 import { ortWasmBuildChosenByTransformers } from './embedWorkerHost';
 
 describe('isEmbedRequest', () => {
@@ -71,17 +71,11 @@ describe('isEmbedResponse', () => {
   });
 });
 
-describe('transferablesOf / requestIdOf', () => {
+describe('transferablesOf', () => {
   it('transfers the vectors buffer of an embedded response, nothing else', () => {
     const vectors = new Float32Array(384);
     expect(transferablesOf({ type: 'embedded', id: 1, vectors, count: 1, dims: 384, ms: 1 })).toEqual([vectors.buffer]);
     expect(transferablesOf({ type: 'loaded', id: 1, modelId: 'm', dims: 384, loadMs: 1 })).toEqual([]);
-  });
-
-  it('finds a usable id in an unvalidated message', () => {
-    expect(requestIdOf({ type: 'bogus', id: 7 })).toBe(7);
-    expect(requestIdOf({ id: 'x' })).toBeNull();
-    expect(requestIdOf(42)).toBeNull();
   });
 });
 

@@ -120,7 +120,3 @@ export function transferablesOf(msg: EmbedResponse): Transferable[] {
   return msg.type === 'embedded' ? [msg.vectors.buffer as ArrayBuffer] : [];
 }
 
-/** The `id` of an unvalidated message, when it has a usable one (to address an error reply). */
-export function requestIdOf(msg: unknown): number | null {
-  return isObject(msg) && isId(msg.id) ? msg.id : null;
-}

@@ -5,13 +5,8 @@
  */
 import type { DeviceType } from '@huggingface/transformers';
 import { createEmbedder, type Embedder, type TransformersModule, type WasmPaths } from './embedder';
-import {
-  isEmbedRequest,
-  requestIdOf,
-  transferablesOf,
-  type EmbedRequest,
-  type EmbedResponse,
-} from './embedProtocol';
+import { createWorkerHost, type WorkerHost } from '../lib/workerHost';
+import { isEmbedRequest, transferablesOf, type EmbedRequest, type EmbedResponse } from './embedProtocol';
 
 /**
  * Which onnxruntime-web WASM build transformers.js picked, read from the CDN default it writes into
@@ -39,21 +34,11 @@ export interface EmbedWorkerHostOptions {
   now?: () => number;
 }
 
-export interface EmbedWorkerHost {
-  /** Handles one incoming message; resolves once its response(s) are posted. Messages are handled in order. */
-  handle(message: unknown): Promise<void>;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function createEmbedWorkerHost(options: EmbedWorkerHostOptions): EmbedWorkerHost {
+export function createEmbedWorkerHost(options: EmbedWorkerHostOptions): WorkerHost {
   const now = options.now ?? (() => performance.now());
   const send = (msg: EmbedResponse): void => options.post(msg, transferablesOf(msg));
   let embedder: Embedder | null = null;
   let loadedKey = '';
-  let chain: Promise<void> = Promise.resolve();
 
   async function route(req: EmbedRequest): Promise<void> {
     switch (req.type) {
@@ -109,24 +94,10 @@ export function createEmbedWorkerHost(options: EmbedWorkerHostOptions): EmbedWor
     }
   }
 
-  async function handleOne(message: unknown): Promise<void> {
-    if (!isEmbedRequest(message)) {
-      const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : message;
-      send({ type: 'error', id: requestIdOf(message), message: `Malformed embed request (type ${String(type)})` });
-      return;
-    }
-    try {
-      await route(message);
-    } catch (error) {
-      send({ type: 'error', id: message.id, message: errorMessage(error) });
-    }
-  }
-
-  return {
-    handle(message) {
-      const run = chain.then(() => handleOne(message));
-      chain = run.catch(() => undefined);
-      return run;
-    },
-  };
+  return createWorkerHost({
+    name: 'embed',
+    isRequest: isEmbedRequest,
+    route,
+    replyError: (id, message) => send({ type: 'error', id, message }),
+  });
 }

@@ -5,6 +5,7 @@
  * its own (onnxruntime-web, WASM) and Node tests and benches pass theirs (onnxruntime-node).
  */
 import type * as Transformers from '@huggingface/transformers';
+import { SerialQueue } from '../lib/serialQueue';
 import { getEmbeddingModel, type EmbeddingModelInfo } from './embeddingModels';
 
 /** The parts of the `@huggingface/transformers` module the embedder uses. */
@@ -172,12 +173,7 @@ export async function createEmbedder(transformers: TransformersModule, options: 
 
   let disposed = false;
   // One model call at a time: WASM sessions cannot run concurrently, and on CPU parallel calls only contend.
-  let queue: Promise<unknown> = Promise.resolve();
-  const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const queue = new SerialQueue();
 
   async function embedBatch(batch: string[]): Promise<Float32Array> {
     const output = await extractor(batch, { pooling, normalize: true });
@@ -205,7 +201,7 @@ export async function createEmbedder(transformers: TransformersModule, options: 
     }
     if (texts.length === 0) return new Float32Array(0);
 
-    return enqueue(async () => {
+    return queue.run(async () => {
       if (disposed) throw new Error(`Embedder for ${model.id} has been disposed`);
       const order = lengthSortedOrder(texts);
       const out = new Float32Array(texts.length * dims);
@@ -223,7 +219,7 @@ export async function createEmbedder(transformers: TransformersModule, options: 
   async function dispose(): Promise<void> {
     if (disposed) return;
     disposed = true;
-    await enqueue(() => extractor.dispose());
+    await queue.run(() => extractor.dispose());
   }
 
   return { modelId: model.id, model, dims, embed, dispose };

@@ -42,6 +42,7 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
+import { SerialQueue } from '../lib/serialQueue';
 import {
   assertValidOptions,
   LLMError,
@@ -174,7 +175,7 @@ interface CacheSlot {
 
 class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
   readonly engine = ENGINE;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** Cache key → its sequence, in least-recently-used-first order (a Map keeps insertion order). */
   private readonly slots = new Map<string, CacheSlot>();
   private readonly chat: LlamaChat;
@@ -236,11 +237,7 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
     const signal = options.signal;
 
     // Serialize: the one sequence runs one generation at a time.
-    const run = this.queue.then(() => this.generate(history, options, startedAt));
-    this.queue = run.then(
-      () => undefined,
-      () => undefined,
-    );
+    const run = this.queue.run(() => this.generate(history, options, startedAt));
     if (signal == null) return run;
 
     // An abort while the call is still waiting in the queue rejects at once; `generate` then sees the aborted
@@ -377,7 +374,7 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       this.disposed = true;
-      await this.queue; // let a running generation finish (it cannot be interrupted safely without its signal)
+      await this.queue.run(async () => {}); // let a running generation finish (it cannot be interrupted safely without its signal)
       for (const slot of this.slots.values()) slot.chat.dispose({ disposeSequence: true });
       this.slots.clear();
       await this.context.dispose();

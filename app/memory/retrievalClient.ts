@@ -13,7 +13,7 @@ import {
 } from './retrievalProtocol';
 import type { KernelChoice, KernelName } from './simd/rowMatrix';
 import type { PackedVectors, VectorEntry } from './vectorIndex';
-import { createWorkerRpc, type WorkerLike } from '../workers/workerRpc';
+import { createWorkerRpc, type WorkerLike } from '../lib/workerRpc';
 
 /** bge-small-en-v1.5, the default embedding model. */
 const DEFAULT_DIMS = 384;

@@ -137,7 +137,3 @@ export function requestTransferables(msg: RetrievalRequest): Transferable[] {
   }
 }
 
-/** The `id` of an unvalidated message, when it has a usable one (to address an error reply). */
-export function requestIdOf(msg: unknown): number | null {
-  return isObject(msg) && isId(msg.id) ? msg.id : null;
-}

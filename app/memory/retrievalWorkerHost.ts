@@ -3,12 +3,8 @@
  * VectorIndex core and posts responses through an injected `post`. workers/retrieval.worker.ts wires it to
  * `self`; tests wire it to a MessageChannel.
  */
-import {
-  isRetrievalRequest,
-  requestIdOf,
-  type RetrievalRequest,
-  type RetrievalResponse,
-} from './retrievalProtocol';
+import { createWorkerHost, type WorkerHost } from '../lib/workerHost';
+import { isRetrievalRequest, type RetrievalRequest, type RetrievalResponse } from './retrievalProtocol';
 import { createVectorIndex, type VectorIndex, type VectorIndexOptions } from './vectorIndex';
 
 export interface RetrievalWorkerHostOptions {
@@ -19,21 +15,11 @@ export interface RetrievalWorkerHostOptions {
   now?: () => number;
 }
 
-export interface RetrievalWorkerHost {
-  /** Handles one incoming message; resolves once its response is posted. Messages are handled in order. */
-  handle(message: unknown): Promise<void>;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function createRetrievalWorkerHost(options: RetrievalWorkerHostOptions): RetrievalWorkerHost {
+export function createRetrievalWorkerHost(options: RetrievalWorkerHostOptions): WorkerHost {
   const now = options.now ?? (() => performance.now());
   const createIndex = options.createIndex ?? createVectorIndex;
   const send = options.post;
   let index: VectorIndex | null = null;
-  let chain: Promise<void> = Promise.resolve();
 
   function loaded(): VectorIndex {
     if (!index) throw new Error('The retrieval index is not loaded: send a load request first');
@@ -70,24 +56,10 @@ export function createRetrievalWorkerHost(options: RetrievalWorkerHostOptions): 
     }
   }
 
-  async function handleOne(message: unknown): Promise<void> {
-    if (!isRetrievalRequest(message)) {
-      const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : message;
-      send({ type: 'error', id: requestIdOf(message), message: `Malformed retrieval request (type ${String(type)})` });
-      return;
-    }
-    try {
-      await route(message);
-    } catch (error) {
-      send({ type: 'error', id: message.id, message: errorMessage(error) });
-    }
-  }
-
-  return {
-    handle(message) {
-      const run = chain.then(() => handleOne(message));
-      chain = run.catch(() => undefined);
-      return run;
-    },
-  };
+  return createWorkerHost({
+    name: 'retrieval',
+    isRequest: isRetrievalRequest,
+    route,
+    replyError: (id, message) => send({ type: 'error', id, message }),
+  });
 }

@@ -1,8 +1,24 @@
 /**
  * The page side of a typed worker protocol (requests keyed by id, as in web-llm's message.ts): one pending promise
  * per request, every pending request rejected with a clear reason when the worker fails, is disposed or sends
- * something it should not. The embed and retrieval clients are thin layers over it.
+ * something it should not. The embed and retrieval clients are thin layers over it. Own code rather than Comlink:
+ * Comlink leaves a call pending forever when its worker dies; here every pending call rejects with WorkerLostError.
  */
+
+/** The worker is gone (it failed to start, threw at top level, was closed or disposed): no reply will come. */
+export class WorkerLostError extends Error {
+  override readonly name = 'WorkerLostError';
+}
+
+/** The worker handled the request and answered with an error (its message says why). */
+export class WorkerReplyError extends Error {
+  override readonly name = 'WorkerReplyError';
+}
+
+/** A message broke the protocol: malformed, undeserializable, or a reply of the wrong type. */
+export class WorkerProtocolError extends Error {
+  override readonly name = 'WorkerProtocolError';
+}
 
 /** The slice of `Worker` a client uses (a test can pass a MessagePort-backed stand-in). */
 export interface WorkerLike<Request> {
@@ -59,25 +75,26 @@ export function createWorkerRpc<Request extends { type: string; id: number }, Re
   let nextId = 1;
   let closedReason: string | null = null;
 
-  const failAll = (reason: string): void => {
-    for (const p of pending.values()) p.reject(new Error(reason));
+  const failAll = (error: Error): void => {
+    for (const p of pending.values()) p.reject(error);
     pending.clear();
   };
-  const close = (reason: string): void => {
+  const close = (reason: string, error: Error = new WorkerLostError(reason)): void => {
     if (closedReason !== null) return;
     closedReason = reason;
-    failAll(reason);
+    failAll(error);
     worker.terminate();
   };
 
   worker.addEventListener('message', (event) => {
     const msg = (event as MessageEvent<unknown>).data;
     if (!options.isResponse(msg)) {
-      close(`${name} sent a malformed message: ${JSON.stringify(msg)?.slice(0, 200)}`);
+      const reason = `${name} sent a malformed message: ${JSON.stringify(msg)?.slice(0, 200)}`;
+      close(reason, new WorkerProtocolError(reason));
       return;
     }
     if (msg.id === null) {
-      failAll(`${name} error: ${options.errorOf(msg) ?? msg.type}`);
+      failAll(new WorkerReplyError(`${name} error: ${options.errorOf(msg) ?? msg.type}`));
       return;
     }
     const p = pending.get(msg.id);
@@ -88,7 +105,7 @@ export function createWorkerRpc<Request extends { type: string; id: number }, Re
     }
     pending.delete(msg.id);
     const error = options.errorOf(msg);
-    if (error !== null) p.reject(new Error(`${name}: ${error}`));
+    if (error !== null) p.reject(new WorkerReplyError(`${name}: ${error}`));
     else p.resolve(msg);
   });
   worker.addEventListener('error', (event) => {
@@ -99,19 +116,19 @@ export function createWorkerRpc<Request extends { type: string; id: number }, Re
     close(`${name} failed${detail}`);
   });
   worker.addEventListener('messageerror', () => {
-    failAll(`${name} sent a message that could not be deserialized`);
+    failAll(new WorkerProtocolError(`${name} sent a message that could not be deserialized`));
   });
 
   return {
     request(body, expect, onProgress) {
-      if (closedReason !== null) return Promise.reject(new Error(closedReason));
+      if (closedReason !== null) return Promise.reject(new WorkerLostError(closedReason));
       const id = nextId++;
       const message = { ...body, id } as unknown as Request;
       return new Promise((resolve, reject) => {
         pending.set(id, {
           resolve: (msg) => {
             if (msg.type === expect) resolve(msg as Extract<Response, { type: typeof expect }>);
-            else reject(new Error(`${name} answered ${body.type} with ${msg.type}, expected ${expect}`));
+            else reject(new WorkerProtocolError(`${name} answered ${body.type} with ${msg.type}, expected ${expect}`));
           },
           reject,
           ...(onProgress ? { onProgress } : {}),
