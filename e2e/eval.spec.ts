@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 
-const LOCOMO_DEV = path.resolve('../shared/datasets/locomo/locomo-dev.json');
+const LOCOMO_FIXTURE = path.resolve('app/eval/fixtures/locomo-fixture.json');
 
 // The real 135M model in wllama (WASM, 2 shared cores): conv-30's first 4 turns hold the evidence of 3 questions.
 // Naive RAG and full context answer those 3 (6 model calls) in a few minutes on an idle machine. The judge is off
@@ -26,7 +26,7 @@ test('the Evaluation page runs RAG and full context on 3 questions of conv-30 an
   await page.getByTestId('load-embedder').click();
   await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
 
-  await page.getByTestId('eval-file').setInputFiles(LOCOMO_DEV);
+  await page.getByTestId('eval-file').setInputFiles(LOCOMO_FIXTURE);
   await expect(page.getByTestId('eval-data')).toContainText('2 conversations (conv-26, conv-30)');
   await expect(page.getByTestId('eval-split')).toHaveValue('val');
   await expect(page.getByTestId('eval-max-turns')).toHaveValue('4');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 
-const LOCOMO_DEV = path.resolve('../shared/datasets/locomo/locomo-dev.json');
+const LOCOMO_FIXTURE = path.resolve('app/eval/fixtures/locomo-fixture.json');
 const HOSTILE = '<img src=x onerror="window.__pwned = true">Bob likes <b>green tea</b>';
 
 async function view(page: Page, name: 'Chat' | 'Memory bank' | 'Replay' | 'Settings') {
@@ -201,7 +201,7 @@ test('replay plays LoCoMo turns into the Memory Manager with step, play and paus
   await page.getByTestId('replay-file').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"notes": []}') });
   await expect(page.getByTestId('replay-problem')).toContainText('not a LoCoMo file');
 
-  await page.getByTestId('replay-file').setInputFiles(LOCOMO_DEV);
+  await page.getByTestId('replay-file').setInputFiles(LOCOMO_FIXTURE);
   await expect(page.getByRole('combobox', { name: 'Conversation' })).toHaveValue('conv-26');
   const position = page.getByTestId('replay-position');
   await expect(position).toHaveText(/^0 of \d+ turns played — paused$/);
@@ -214,7 +214,7 @@ test('replay plays LoCoMo turns into the Memory Manager with step, play and paus
   await page.getByTestId('replay-pause').click();
   await expect(page.getByTestId('replay-pause')).toHaveText('Pausing after this turn…');
   await expect(position).toHaveText(`1 of ${total} turns played — paused`, { timeout: 400_000 });
-  await expect(page.getByTestId('ops-log')).toContainText('Caroline: Hey Mel! Good to see you! How have you been?');
+  await expect(page.getByTestId('ops-log')).toContainText('Maya: Hi Theo! It has been a while. How are things with you?');
   await expect(page.getByTestId('replay-turns').locator('li[data-state="played"]')).toHaveCount(1);
 
   // Nothing lost: every played turn is stored with its session date, the position is saved, and every history row
@@ -237,7 +237,7 @@ test('replay plays LoCoMo turns into the Memory Manager with step, play and paus
   await page.getByTestId('replay-step').click();
   await expect(position).toHaveText(`1 of ${total} turns played — remembering turn 2`);
   await expect(position).toHaveText(`2 of ${total} turns played — paused`, { timeout: 600_000 });
-  await expect(page.getByTestId('ops-log')).toContainText("Melanie: Hey Caroline! Good to see you! I'm swamped with the kids & work.");
+  await expect(page.getByTestId('ops-log')).toContainText('Theo: Hi Maya! Busy with the bakery and the twins.');
   await page.screenshot({ path: 'docs/screenshot-replay.png' });
   stored = await check();
   expect(stored.saved).toBe(2);
@@ -247,7 +247,7 @@ test('replay plays LoCoMo turns into the Memory Manager with step, play and paus
   // The place survives a reload: choosing the file again picks up where the replay stopped.
   await page.reload();
   await expect(page).toHaveURL(/#replay$/);
-  await page.getByTestId('replay-file').setInputFiles(LOCOMO_DEV);
+  await page.getByTestId('replay-file').setInputFiles(LOCOMO_FIXTURE);
   await expect(position).toHaveText(`2 of ${total} turns played — paused`);
   await expect(page.getByTestId('replay-play')).toBeDisabled();
 });

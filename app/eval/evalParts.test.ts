@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { categoryLabel, isScoredCategory } from './categories';
 import { buildContextAnswerMessages, parseContextAnswer } from './contextAnswerPrompt';
@@ -7,7 +5,7 @@ import { evidenceIds, selectQuestions } from './evalQuestions';
 import { markdownTable, percentile, summarizePipeline, type QuestionResult } from './evalResults';
 import { checkCheckpoint, type EvalCheckpoint, type EvalRunConfig } from './evalRunner';
 import { buildJudgeMessages, parseJudgeReply } from './judge';
-import { parseLocomo } from './locomo';
+import { readLocomoFixture } from './fixtures/locomoFixture';
 import { lexicalScores } from './metrics';
 import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
 import { estimatePromptTokens, fittingTail } from './pipelines/fullContextPipeline';
@@ -15,8 +13,7 @@ import { mem0Decide } from './pipelines/mem0Pipeline';
 import { parsePipelineList } from './pipelines/pipelines';
 import { selectSplit, splitOf } from './splits';
 
-const DEV = path.resolve(import.meta.dirname, '../../../shared/datasets/locomo/locomo-dev.json');
-const dev = parseLocomo(JSON.parse(readFileSync(DEV, 'utf8')));
+const dev = readLocomoFixture();
 
 describe('categories and splits', () => {
   it('labels codes with both naming schemes and scores all but 5', () => {
@@ -36,11 +33,12 @@ describe('categories and splits', () => {
 describe('selectQuestions', () => {
   it('skips category 5, keeps questions whose evidence was ingested, and counts every skip', () => {
     const all = selectQuestions(selectSplit(dev, 'val'));
-    expect(all.questions).toHaveLength(81);
-    expect(all.skipped.adversarial).toBeGreaterThan(0);
+    expect(all.questions).toHaveLength(9);
+    expect(all.skipped.adversarial).toBe(2);
     const first4 = selectQuestions(selectSplit(dev, 'val'), { maxTurns: 4 });
     expect(first4.questions.map((q) => q.index)).toEqual([0, 1, 4]);
     expect(first4.turns.get('conv-30')).toHaveLength(4);
+    expect(first4.skipped).toMatchObject({ adversarial: 2, beyondMaxTurns: 5, noEvidence: 1 });
     expect(first4.skipped.beyondMaxTurns + first4.skipped.noEvidence + first4.questions.length + first4.skipped.adversarial).toBe(dev[1]!.questions.length);
     const limited = selectQuestions(selectSplit(dev, 'val'), { maxTurns: 4, limit: 2 });
     expect(limited.questions).toHaveLength(2);

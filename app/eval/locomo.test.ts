@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readLocomoFixture } from './fixtures/locomoFixture';
 import { parseLocomo, parseLocomoDateTime, turnText } from './locomo';
-
-const DEV = path.resolve(import.meta.dirname, '../../../shared/datasets/locomo/locomo-dev.json');
 
 describe('parseLocomoDateTime', () => {
   it('reads the benchmark’s session stamps', () => {
@@ -15,19 +12,30 @@ describe('parseLocomoDateTime', () => {
 });
 
 describe('parseLocomo', () => {
-  it('reads the shared dev file: two conversations, sessions in order, observations and QA', () => {
-    const [c26, c30] = parseLocomo(JSON.parse(readFileSync(DEV, 'utf8')));
-    expect([c26?.sampleId, c30?.sampleId]).toEqual(['conv-26', 'conv-30']);
-    expect(c26!.speakers).toEqual(['Caroline', 'Melanie']);
-    expect(c26!.turns[0]).toMatchObject({ diaId: 'D1:1', session: 1, sessionTime: '2023-05-08T13:56' });
-    expect(c26!.questions.filter((q) => q.category !== 5)).toHaveLength(152);
-    expect(c30!.questions.filter((q) => q.category !== 5)).toHaveLength(81);
-    expect(c26!.observations.some((o) => o.diaIds.includes('D1:3'))).toBe(true);
-    expect(c26!.questions.every((q) => q.category === 5 || typeof q.answer === 'string')).toBe(true);
-    const sessions = c26!.turns.map((t) => t.session);
-    expect(sessions).toEqual([...sessions].sort((a, b) => a - b));
-    const image = c26!.turns.find((t) => t.imageCaption);
-    expect(image && turnText(image)).toContain('[shares an image:');
+  it("reads the project's LoCoMo-format file: two conversations, sessions in order, observations and QA", () => {
+    const [a, b] = readLocomoFixture();
+    expect([a?.sampleId, b?.sampleId]).toEqual(['conv-26', 'conv-30']);
+    expect(a!.speakers).toEqual(['Maya', 'Theo']);
+    expect(a!.turns[0]).toMatchObject({ diaId: 'D1:1', speaker: 'Maya', session: 1, sessionTime: '2023-05-08T13:56' });
+    expect(a!.turns.at(-1)).toMatchObject({ diaId: 'D2:8', session: 2, sessionTime: '2023-05-25T13:14' });
+    // session_3 has a date-time but no turns: skipped, as in the benchmark's own files.
+    expect(new Set(a!.turns.map((t) => t.session))).toEqual(new Set([1, 2]));
+    const sessions = a!.turns.map((t) => t.session);
+    expect(sessions).toEqual([...sessions].sort((x, y) => x - y));
+    // Every category 1–5; category 5 has no answer, the rest a string (the numeric 2022 becomes "2022").
+    expect(new Set(a!.questions.map((q) => q.category))).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(a!.questions.filter((q) => q.category !== 5)).toHaveLength(8);
+    expect(b!.questions.filter((q) => q.category !== 5)).toHaveLength(9);
+    expect(a!.questions.filter((q) => q.category === 5).every((q) => q.answer === null)).toBe(true);
+    expect(a!.questions.every((q) => q.category === 5 || typeof q.answer === 'string')).toBe(true);
+    expect(a!.questions[1]).toMatchObject({ question: 'When did Theo paint the harbor?', answer: '2022', evidence: ['D1:6'], category: 2 });
+    // Observations: per speaker and session, one dia_id or a list of them.
+    expect(a!.observations.find((o) => o.diaIds.includes('D1:3'))).toMatchObject({ speaker: 'Maya', session: 1, sessionTime: '2023-05-08T13:56' });
+    expect(a!.observations.find((o) => o.diaIds.length === 2)!.diaIds).toEqual(['D2:1', 'D2:3']);
+    // The image turn: its caption goes into the text retrieval and prompts see.
+    const image = a!.turns.find((t) => t.imageCaption);
+    expect(image?.diaId).toBe('D1:5');
+    expect(image && turnText(image)).toBe('Maya: A small bowl, a bit lopsided but mine. Here it is! [shares an image: a photo of a small blue ceramic bowl on a wooden table]');
   });
 
   it('rejects a file that is not LoCoMo with the place that is wrong', () => {
