@@ -28,11 +28,24 @@ export class MemoryDB extends Dexie {
       settings: 'key',
     });
     // Chats as a list, the Memory Manager's events as a stream that outlives the page, Evaluation-page runs.
-    this.version(2).stores({
-      conversations: 'id, namespace, updatedAt',
-      opEvents: 'id, namespace, conversationId, turnId, at',
-      evalRuns: 'id, startedAt',
-    });
+    this.version(2)
+      .stores({
+        conversations: 'id, namespace, updatedAt',
+        opEvents: 'id, namespace, conversationId, turnId, at',
+        evalRuns: 'id, startedAt',
+      })
+      .upgrade(async (tx) => {
+        // Version 1 had one chat per namespace (conversationId `chat:<namespace>`, no list): each becomes a listed
+        // conversation titled by its first message, so nothing said before the upgrade disappears from the chat.
+        const turns: TurnRecord[] = await tx.table('turns').where('conversationId').startsWith('chat:').toArray();
+        const chats = new Map<string, ConversationRecord>();
+        for (const t of turns.sort((a, b) => a.at - b.at)) {
+          const c = chats.get(t.conversationId);
+          if (c) c.updatedAt = Math.max(c.updatedAt, t.at);
+          else chats.set(t.conversationId, { id: t.conversationId, namespace: t.namespace, title: t.text.split('\n')[0]!.slice(0, 48) || 'Earlier chat', createdAt: t.at, updatedAt: t.at });
+        }
+        await tx.table('conversations').bulkAdd([...chats.values()]);
+      });
   }
 }
 

@@ -6,7 +6,7 @@ import type { EmbedWorkerClient } from '../embed/embedClient';
 import { LLMError, type LLMClient } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import type { TurnRecord } from '../memory/types';
-import { answerSoFar } from './streamedAnswer';
+import { answerSoFar } from '../chat/streamedAnswer';
 
 interface ChatPanelProps {
   llm: LLMClient;
