@@ -4,8 +4,6 @@
  * conv-30's first 2 turns, the question they answer, ours and rag. One CPU thread: llama.cpp's threads spin-wait on each other
  * and crawl when the machine is shared. Prompts are read without the prompt cache, the way `--no-prompt-cache` runs.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as transformers from '@huggingface/transformers';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,13 +14,12 @@ import { openEvalBank, type EvalBank } from './evalBank';
 import { markdownTable, type QuestionResult } from './evalResults';
 import { runEvaluation, type EvalCheckpoint, type EvalRunConfig } from './evalRunner';
 import { createLlmJudge } from './judge';
-import { parseLocomo } from './locomo';
+import { readLocomoFixture } from './fixtures/locomoFixture';
 import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
 import { selectSplit } from './splits';
 import { withoutPromptCache } from './withoutPromptCache';
 
-const DEV = path.resolve(import.meta.dirname, '../../../shared/datasets/locomo/locomo-dev.json');
-const conversations = selectSplit(parseLocomo(JSON.parse(readFileSync(DEV, 'utf8'))), 'val');
+const conversations = selectSplit(readLocomoFixture(), 'val');
 
 describe('evaluation runner on the real models', () => {
   let llm: NodeLlamaCppClient;
@@ -53,7 +50,7 @@ describe('evaluation runner on the real models', () => {
   // ~10 model calls in all: past the default limit when other work shares the 2 cores.
   it('a run stopped mid-ingestion and resumed from its checkpoint equals an uninterrupted run', { timeout: 360_000 }, async () => {
     const config: EvalRunConfig = {
-      data: 'locomo-dev',
+      data: 'locomo-fixture',
       split: 'val',
       pipelines: ['ours', 'rag'],
       limit: 1,
@@ -114,7 +111,7 @@ describe('evaluation runner on the real models', () => {
   });
 
   it('the LLM judge returns one of its two labels under the schema', async () => {
-    const verdict = await createLlmJudge(llm).judge('When did Jon lose his job?', '19 January, 2023', 'Jon lost it on January 19th 2023');
+    const verdict = await createLlmJudge(llm).judge('When did Omar lose his job?', '19 January, 2023', 'Omar lost it on January 19th 2023');
     expect(['CORRECT', 'WRONG']).toContain(verdict.label);
     expect(verdict.score === 1 || verdict.score === 0).toBe(true);
     expect(verdict.promptTokens).toBeGreaterThan(0);

@@ -4,8 +4,6 @@
  * batches for a turn, each applied to its own copy of the bank. Asserts the JSONL rows' schema, the group-relative
  * advantages and that the bank the rollouts start from is left as it was — not the quality of the samples.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as transformers from '@huggingface/transformers';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +15,12 @@ import { MANUAL_PROPOSER } from '../memory/types';
 import { openEvalBank, type EvalBank } from './evalBank';
 import { selectQuestions } from './evalQuestions';
 import { groupAdvantages, toJsonl, type RolloutRow } from './grpo';
-import { parseLocomo } from './locomo';
+import { readLocomoFixture } from './fixtures/locomoFixture';
 import { collectRollouts, memoryManagerRollout, type RolloutDeps } from './rollouts';
 import { speakerNamespace } from './pipelines/speakerNamespaces';
 import { selectSplit } from './splits';
 
-const DEV = path.resolve(import.meta.dirname, '../../../shared/datasets/locomo/locomo-dev.json');
-const conversations = selectSplit(parseLocomo(JSON.parse(readFileSync(DEV, 'utf8'))), 'val');
+const conversations = selectSplit(readLocomoFixture(), 'val');
 const conv30 = conversations[0]!;
 
 function expectRowSchema(row: RolloutRow) {
@@ -73,7 +70,7 @@ describe('GRPO rollouts on the real models', () => {
     collected.rows.forEach(expectRowSchema);
     expect(collected.rows.map((r) => r.advantage)).toEqual(groupAdvantages(group.samples.map((s) => s.reward)));
     // The prompt is the Answer Agent's, with the memories the greedy Memory Manager stored from the first 2 turns.
-    expect(collected.rows[0]!.prompt.at(-1)!.content).toContain('Question: When Jon has lost his job as a banker?');
+    expect(collected.rows[0]!.prompt.at(-1)!.content).toContain('Question: When did Omar lose his job at the shipping company?');
     const lines = toJsonl(collected.rows).trimEnd().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as RolloutRow).extra_info.index)).toEqual([0, 1]);
   });
@@ -81,11 +78,11 @@ describe('GRPO rollouts on the real models', () => {
   it('samples G operation batches for a turn on copies of the bank, leaving the bank as it was', { timeout: 240_000 }, async () => {
     const bank = await openBank();
     const prefix = 'rollouts/conv-30';
-    // Jon's bank before D1:4, by hand: what D1:2 told (so the turn's facts have a similar memory to decide about).
-    const texts = ['Jon lost his job as a banker on 19 January 2023.', 'Jon is going to start his own business.'];
+    // Omar's bank before D1:4, by hand: what D1:2 told (so the turn's facts have a similar memory to decide about).
+    const texts = ['Omar lost his job at the shipping company on 19 January 2023.', 'Omar is going to open his own bike repair shop.'];
     const vectors = await embedder.embed(texts);
     const seeded = await bank.bank.apply({
-      namespace: speakerNamespace(prefix, conv30, 'Jon'),
+      namespace: speakerNamespace(prefix, conv30, 'Omar'),
       ops: texts.map((text, i) => ({ op: 'ADD', text, embedding: rowOf(vectors, i, embedder.dims).slice(), eventTime: '2023-01-20' })),
       candidateIds: [],
       turnId: 'D1:2',
@@ -104,7 +101,7 @@ describe('GRPO rollouts on the real models', () => {
     const { group } = outcome;
     expect(group).toMatchObject({ groupId: 'memory-manager/conv-30/D1:4', policy: 'memory-manager', turnId: 'D1:4', qaIndices: [4] });
     expect(group.samples).toHaveLength(2);
-    expect(group.prompt.at(-1)!.content).toContain('Jon lost his job as a banker on 19 January 2023.');
+    expect(group.prompt.at(-1)!.content).toContain('Omar lost his job at the shipping company on 19 January 2023.');
     for (const s of group.samples) expect(s.completion.length).toBeGreaterThan(0);
   });
 });
