@@ -16,6 +16,11 @@ describe('tokenF1 (Mem0 / A-Mem)', () => {
     expect(tokenF1('...', 'x')).toBe(0);
     expect(tokenF1('dog', 'cat')).toBe(0);
   });
+  it("splits on Python's whitespace: \\x85 and \\x1c separate, U+FEFF does not", () => {
+    expect(tokenF1('cat\x85dog', 'cat dog')).toBe(1);
+    expect(tokenF1('cat\x1cdog', 'cat dog')).toBe(1);
+    expect(tokenF1('cat\ufeffdog', 'cat dog')).toBe(0);
+  });
   it('handles numeric answers as text and does not split contractions', () => {
     expect(tokenF1('2022', '2022')).toBe(1);
     expect(tokenF1('3', '30')).toBe(0);
@@ -41,6 +46,12 @@ describe('bleu1 (NLTK sentence_bleu, unigram, method1)', () => {
     expect(bleu1('Paris.', 'Paris')).toBeCloseTo(1 / 2, 10);
     expect(bleu1("I don't know", "i do n't know")).toBe(1);
     expect(bleu1('7 May 2023', '7 May 2023')).toBe(1);
+  });
+  it('splits sentences first (Punkt), so "company." mid-text loses its period, and splits curly quotes', () => {
+    expect(treebankTokens('she quit the company. then she left')).toEqual(['she', 'quit', 'the', 'company', '.', 'then', 'she', 'left']);
+    expect(treebankTokens('“yes”')).toEqual(['“', 'yes', '”']);
+    // BLEU-1 over 4 hypothesis tokens, all in the reference: P = 1, BP = 1
+    expect(bleu1('the company. ok', 'The company. OK')).toBe(1);
   });
   it('is 0 for an empty side or no unigram match, whatever the smoothing', () => {
     expect(bleu1('', 'x')).toBe(0);
@@ -73,6 +84,18 @@ describe('locomoF1 (LoCoMo evaluation.py)', () => {
     expect(locomoF1('likely yes', 'Likely yes; because she likes it', 3)).toBe(1);
     // the whole gold: stems [like, ye, becaus, she, like, it]; 2 shared, P = 1, R = 1/3, F1 = 0.5
     expect(locomoF1('likely yes', 'Likely yes; because she likes it', 4)).toBeCloseTo(0.5, 10);
+  });
+  it("stems as NLTK's PorterStemmer() and removes articles at Unicode word boundaries", () => {
+    // NLTK_EXTENSIONS: may → may (original Porter: mai), dying → die
+    expect(locomoF1('may', 'may', 4)).toBe(1);
+    expect(locomoF1('dying', 'die', 4)).toBe(1);
+    // "María": the a after í is not a word of its own
+    expect(normalizeAnswer('María and Ana')).toBe('maría ana');
+  });
+  it('category 5 follows LoCoMo: 1 when the answer says the information is not there', () => {
+    expect(locomoF1('That is not mentioned.', 'anything', 5)).toBe(1);
+    expect(locomoF1('No information available', 'x', 5)).toBe(1);
+    expect(locomoF1('x', 'x', 5)).toBe(0);
   });
   it('is 0 for empty or article-only sides, and reads numbers as text', () => {
     expect(locomoF1('', 'x', 2)).toBe(0);

@@ -5,29 +5,27 @@
  * - `bleu1`: NLTK's `sentence_bleu` with weights (1, 0, 0, 0) and Chen–Cherry method1 smoothing on
  *   `word_tokenize(text.lower())`, as A-Mem and Memory-R1 compute it;
  * - `locomoF1`: LoCoMo's own evaluation.py (normalized, Porter-stemmed, multiset overlap; category 1 per
- *   comma-separated part, category 3 before the first ";");
+ *   comma-separated part, category 3 before the first ";", category 5 its "not mentioned" rule);
  * - `exactMatch`: the outcome reward of Memory-R1's RL (normalized string equality).
  *
- * Tokenizer and stemmer come from maintained packages: talisman's Treebank tokenizer (the rules NLTK's
- * TreebankWordTokenizer implements) and wooorm's `stemmer` (Porter's original algorithm; NLTK's PorterStemmer
- * adds a few extensions, e.g. "dying" → "die", so a rare word may stem differently than in Python).
+ * They equal the reference code (Mem0 evaluation/metrics/utils.py, LoCoMo task_eval/evaluation.py, nltk 3.9.1)
+ * on every pair of the conformance fixture (metrics.conformance.test.ts, scripts/conformance/). What that takes
+ * lives in ./nltk: NLTK 3.9.1's word_tokenize (Punkt with the English tables, then NLTKWordTokenizer) and
+ * PorterStemmer (NLTK_EXTENSIONS mode), and Python's whitespace and word classes, which JS's `\s`, `\w`, `\b` are not.
  */
-import { stemmer } from 'stemmer';
-import treebankTokenize from 'talisman/tokenizers/words/treebank';
+import { porterStem } from './nltk/porterStemmer';
+import { pySplit, pyStrip, REGEX_MODULE_WORD_BOUNDARY } from './nltk/pythonText';
+import { wordTokenize } from './nltk/wordTokenize';
 
 /** Mem0 / A-Mem `simple_tokenize`: lowercase, `. , ! ?` → space, split on whitespace. */
 export function simpleTokens(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[.,!?]/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
+  return pySplit(text.toLowerCase().replace(/[.,!?]/g, ' '));
 }
 
-/** F1 over the two sides' token *sets*; 0 when either side has no tokens. */
+/** F1 over the two sides' token *sets*; 0 when either side has no tokens (Mem0's `calculate_metrics`). */
 export function tokenF1(prediction: string, gold: string): number {
-  const pred = new Set(simpleTokens(prediction));
-  const ref = new Set(simpleTokens(gold));
+  const pred = new Set(simpleTokens(pyStrip(prediction)));
+  const ref = new Set(simpleTokens(pyStrip(gold)));
   if (pred.size === 0 || ref.size === 0) return 0;
   let common = 0;
   for (const t of pred) if (ref.has(t)) common += 1;
@@ -37,9 +35,9 @@ export function tokenF1(prediction: string, gold: string): number {
   return (2 * precision * recall) / (precision + recall);
 }
 
-/** NLTK `word_tokenize` on one sentence: Treebank rules (punctuation split off, "don't" → "do n't"). */
+/** NLTK 3.9.1 `word_tokenize`: Punkt sentences, then NLTKWordTokenizer's rules ("don't" → "do n't"). */
 export function treebankTokens(text: string): string[] {
-  return treebankTokenize(text);
+  return wordTokenize(text);
 }
 
 function ngrams(tokens: readonly string[], n: number): Map<string, number> {
@@ -87,29 +85,28 @@ export function sentenceBleu(reference: readonly string[], hypothesis: readonly 
   return brevity * Math.exp(logSum);
 }
 
-/** BLEU-1 as A-Mem / Memory-R1 report it: lowercased, Treebank-tokenized, unigram weights, method1 smoothing. */
+/**
+ * BLEU-1 as Mem0 / A-Mem / Memory-R1 report it (`calculate_metrics`): both sides stripped, lowercased,
+ * word_tokenize'd, unigram weights, method1 smoothing; 0 when either side is empty.
+ */
 export function bleu1(prediction: string, gold: string): number {
-  return sentenceBleu(treebankTokens(gold.toLowerCase()), treebankTokens(prediction.toLowerCase()), [1, 0, 0, 0]);
+  if (prediction === '' || gold === '') return 0;
+  return sentenceBleu(treebankTokens(pyStrip(gold).toLowerCase()), treebankTokens(pyStrip(prediction).toLowerCase()), [1, 0, 0, 0]);
 }
 
 /** Python's `string.punctuation`. */
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 
+/** LoCoMo removes articles with the `regex` module, whose `\b` is Unicode-aware: "maría" keeps its "a". */
+const ARTICLES = new RegExp(`${REGEX_MODULE_WORD_BOUNDARY}(a|an|the|and)${REGEX_MODULE_WORD_BOUNDARY}`, 'gu');
+
 /** LoCoMo's `normalize_answer`: drop commas, lowercase, strip punctuation, remove a/an/the/and, squeeze spaces. */
 export function normalizeAnswer(text: string): string {
-  return text
-    .replace(/,/g, '')
-    .toLowerCase()
-    .replace(PUNCTUATION, '')
-    .replace(/\b(a|an|the|and)\b/g, ' ')
-    .split(/\s+/)
-    .filter(Boolean)
-    .join(' ');
+  return pySplit(text.replace(/,/g, '').toLowerCase().replace(PUNCTUATION, '').replace(ARTICLES, ' ')).join(' ');
 }
 
 function stemmedTokens(text: string): string[] {
-  const normalized = normalizeAnswer(text);
-  return normalized === '' ? [] : normalized.split(' ').map((w) => stemmer(w));
+  return pySplit(normalizeAnswer(text)).map(porterStem);
 }
 
 /** LoCoMo's `f1_score`: multiset overlap of stemmed tokens; 0 when nothing is shared (or either side is empty). */
@@ -133,18 +130,23 @@ export function locomoTokenF1(prediction: string, gold: string): number {
 }
 
 /**
- * LoCoMo's F1 for a question of `category`: category 1 (several answers) splits both sides on commas and averages,
- * over the gold parts, the best match among the predicted parts; category 3 scores against the gold text before the
- * first ";" (the rest is the authors' explanation); the others score the whole strings.
+ * LoCoMo's F1 for a question of `category` (`eval_question_answering`): category 1 (several answers) splits both
+ * sides on commas and averages, over the gold parts, the best match among the predicted parts; category 3 scores
+ * against the gold text before the first ";" (the rest is the authors' explanation); 2 and 4 score the whole
+ * strings; 5 (adversarial) is 1 when the prediction says "no information available" or "not mentioned", else 0.
  */
 export function locomoF1(prediction: string, gold: string, category: number): number {
+  if (category === 5) {
+    const said = prediction.toLowerCase();
+    return said.includes('no information available') || said.includes('not mentioned') ? 1 : 0;
+  }
+  const target = category === 3 ? pyStrip(gold.split(';')[0]!) : gold;
   if (category === 1) {
-    const predictions = prediction.split(',').map((p) => p.trim());
-    const golds = gold.split(',').map((g) => g.trim());
+    const predictions = prediction.split(',').map(pyStrip);
+    const golds = target.split(',').map(pyStrip);
     const best = golds.map((g) => Math.max(...predictions.map((p) => locomoTokenF1(p, g))));
     return best.reduce((a, b) => a + b, 0) / golds.length;
   }
-  const target = category === 3 ? gold.split(';')[0]!.trim() : gold;
   return locomoTokenF1(prediction, target);
 }
 
