@@ -8,7 +8,8 @@ import { createHashingEmbedder, hashingEmbedding } from '../app/agent/testing/ha
 import { createScriptedLlmClient } from '../app/agent/testing/scriptedLlmClient';
 import { applyMemoryOps } from '../app/memory/applyMemoryOps';
 import { MemoryDB } from '../app/memory/db';
-import { BankImportError, exportBank, importBank } from '../app/memory/exportImport';
+import { BankImportError, exportBank } from '../app/memory/exportImport';
+import { importBank } from '../app/memory/exportImportPlan';
 import { dumpBankBytes, snapshotBank } from '../app/memory/faults/bankSnapshot';
 import { checkBank, type BankProblem } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
@@ -200,7 +201,7 @@ async function runHostileImports(count: number, seed: number): Promise<HostileRe
     result.tried++;
     result.kinds[bad.kind] = (result.kinds[bad.kind] ?? 0) + 1;
     try {
-      const summary = await importBank(db, new Blob([bad.content as BlobPart], { type: 'application/json' }), { mode: 'merge' });
+      const summary = await importBank(db, new Blob([bad.content as BlobPart], { type: 'application/json' }));
       result.accepted++;
       result.examples.push(`ACCEPTED ${bad.kind}: ${JSON.stringify(summary)}`);
     } catch (error) {

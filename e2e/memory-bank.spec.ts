@@ -142,7 +142,12 @@ test('export, then import: a bad file is refused with a reason and changes nothi
 
   await view(page, 'Settings');
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(page.getByTestId('data-notice')).toContainText('Imported 2 memories');
+  // The review: the memory deleted here is not brought back unless it is ticked.
+  const deleted = page.getByTestId('import-choices').locator('li[data-verdict="deleted-here"]');
+  await expect(deleted).toContainText('Alice moved to Paris in May 2023');
+  await deleted.getByRole('checkbox').check();
+  await page.getByTestId('import-apply').click();
+  await expect(page.getByTestId('data-notice')).toContainText('Imported 1 memory');
   await view(page, 'Memory bank');
   await expect(page.getByTestId('bank-count')).toHaveText('2 memories in user:me');
   // The retrieval index was rebuilt: the restored memory is found by meaning (no word of the question is in it).

@@ -157,6 +157,7 @@ test('the bank explorer: hybrid search with its reasons, a memory’s history in
 
   await view(page, 'Settings');
   await page.getByTestId('import-file').setInputFiles(file);
+  await page.getByTestId('import-apply').click();
   await expect(page.getByTestId('data-notice')).toContainText('Imported 2 memories, 6 history rows and 2 turns');
   await view(page, 'Memory bank');
   await expect(page.getByTestId('bank-count')).toHaveText('2 memories in user:me');

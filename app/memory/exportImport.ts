@@ -8,11 +8,10 @@
  * it was.
  */
 import type { DexieExportJsonMeta } from 'dexie-export-import';
-import { DB_NAME, MEMORY_TABLES, MemoryDB } from './db';
+import * as v from 'valibot';
+import { DB_NAME, MemoryDB, NAMESPACED_USER_DATA_TABLES, USER_DATA_TABLES, type UserDataTable } from './db';
+import { ROW_SCHEMAS, isFloat32Array, portableSetting, type ImportedRows } from './exportImportSchemas';
 import { isQuotaError, MemoryBankError } from './memoryBankError';
-import { DEVICE_LOCAL_SETTING_KEYS } from './persistence';
-import { MAX_MEMORY_TEXT_LENGTH } from './memoryOps';
-import type { HistoryRecord, MemoryRecord, SettingRecord, TurnRecord } from './types';
 
 /** What an export file is, for the UI (file type, name) and for anyone reading one outside the app. */
 export const BANK_EXPORT_FORMAT = {
@@ -22,37 +21,14 @@ export const BANK_EXPORT_FORMAT = {
   mimeType: 'application/json',
   fileExtension: '.json',
   /** Rows of these tables carry a `namespace`; an export of some namespaces holds only these tables. */
-  namespacedTables: MEMORY_TABLES,
-  /** Only in an export of the whole bank. */
-  globalTables: ['settings'],
+  namespacedTables: NAMESPACED_USER_DATA_TABLES,
+  /** Every table an export of the whole bank holds. */
+  tables: USER_DATA_TABLES,
 } as const;
 
-export type BankTable = (typeof MEMORY_TABLES)[number] | 'settings';
-export type NamespacedTable = (typeof MEMORY_TABLES)[number];
-export type ImportMode = 'merge' | 'replace';
-
 export interface ExportBankOptions {
-  /** Export only these namespaces' memories, history and turns (no settings). Left out: the whole bank. */
+  /** Export only these namespaces' rows of the namespaced tables (no settings, no evaluation runs). Left out: everything. */
   namespaces?: readonly string[];
-}
-
-export interface ImportBankOptions {
-  /**
-   * 'merge' (default) upserts every row by id and keeps everything else. 'replace' first deletes, in the bank,
-   * every memory, history row and turn of the namespaces that the file has rows of; other namespaces stay.
-   * Settings are upserted by key in both modes.
-   */
-  mode?: ImportMode;
-}
-
-export interface ImportSummary {
-  mode: ImportMode;
-  /** Rows written, per table. */
-  imported: Record<BankTable, number>;
-  /** Rows deleted before writing ('replace' only; zeros for 'merge'). */
-  removed: Record<NamespacedTable, number>;
-  /** The namespaces the file's rows belong to, sorted. */
-  namespaces: string[];
 }
 
 /** One bad field of one row of the file. */
@@ -81,12 +57,13 @@ export class BankImportError extends MemoryBankError {
 const PROBLEMS_IN_MESSAGE = 5;
 
 type Row = Record<string, unknown>;
-type FileRows = Record<BankTable, unknown[]>;
-interface ValidRows {
-  memories: MemoryRecord[];
-  memoryHistory: HistoryRecord[];
-  turns: TurnRecord[];
-  settings: SettingRecord[];
+type FileRows = Record<UserDataTable, unknown[]>;
+
+/** A bank file read whole and checked: every row valid, every memory's history ending in its text. */
+export interface BankFile {
+  rows: ImportedRows;
+  /** The namespaces the file's rows belong to, sorted. */
+  namespaces: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -94,19 +71,21 @@ interface ValidRows {
 
 /**
  * The bank (or some namespaces of it) as a JSON Blob, read in one transaction so the file is a consistent snapshot.
- * Settings are per device and per bank, not per namespace: only an export of the whole bank carries them.
+ * The library writes it as a Blob of one slice per chunk of rows, so a bank larger than the engine's longest string
+ * (~512 MB in V8) still exports. Settings are per device and per bank, not per namespace: only an export of the
+ * whole bank carries them, and only the portable ones (exportImportSchemas.ts).
  */
 export async function exportBank(db: MemoryDB, options: ExportBankOptions = {}): Promise<Blob> {
   const { exportDB } = await loadExportImport();
   const namespaces = options.namespaces === undefined ? null : new Set(options.namespaces);
   if (namespaces?.size === 0) throw new Error('exportBank: no namespaces given; leave `namespaces` out to export the whole bank');
-  const namespaced: readonly string[] = MEMORY_TABLES;
+  const included: readonly string[] = namespaces ? NAMESPACED_USER_DATA_TABLES : USER_DATA_TABLES;
   const file = await exportDB(db, {
-    skipTables: namespaces ? db.tables.map((t) => t.name).filter((name) => !namespaced.includes(name)) : [],
-    filter: namespaces
-      ? (_table, row: unknown) => isRecord(row) && typeof row.namespace === 'string' && namespaces.has(row.namespace)
-      : // Whether this browser was asked to persist storage belongs to this device, not to the bank.
-        (table, row: unknown) => !(table === 'settings' && isRecord(row) && DEVICE_LOCAL_SETTING_KEYS.includes(String(row.key))),
+    skipTables: db.tables.map((t) => t.name).filter((name) => !included.includes(name)),
+    filter: (table, row: unknown) => {
+      if (namespaces) return isRecord(row) && typeof row.namespace === 'string' && namespaces.has(row.namespace);
+      return table !== 'settings' || (isRecord(row) && typeof row.key === 'string' && portableSetting(row.key) !== undefined);
+    },
     transform: (_table, row: unknown) => ({ value: withCompactEmbedding(row) }),
   });
   // The library labels it "text/json", which is not a registered type; downloads and uploads should say JSON.
@@ -114,15 +93,14 @@ export async function exportBank(db: MemoryDB, options: ExportBankOptions = {}):
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Import
+// Reading a file
 
 /**
- * Imports a file made by `exportBank`. Throws `BankImportError` (and writes nothing) for a file that is not JSON,
- * is truncated, is not a Memory-R1 export, has any invalid row, or does not fit in the storage left. After an
- * import the retrieval index must be rebuilt (`MemoryBank.changedWholesale`).
+ * Reads and checks a file made by `exportBank`; writes nothing to the bank. Throws `BankImportError` for a file
+ * that is not JSON, is truncated, is not a Memory-R1 export, has any invalid row, or has a memory whose history
+ * does not end in its text. What importing it would do is `planImport`'s (exportImportPlan.ts).
  */
-export async function importBank(db: MemoryDB, file: Blob, options: ImportBankOptions = {}): Promise<ImportSummary> {
-  const mode = options.mode ?? 'merge';
+export async function readBankFile(db: MemoryDB, file: Blob): Promise<BankFile> {
   const lib = await loadExportImport();
   const parsed = await parseJsonFile(file);
   const header = await readHeader(lib.peakImportFile, file);
@@ -131,10 +109,10 @@ export async function importBank(db: MemoryDB, file: Blob, options: ImportBankOp
   const fileRows = await readRevivedRows(lib.importInto, db, file);
   checkAllRowsRead(rowsPerTable, fileRows);
 
-  const namespaces = namespacesOf(fileRows);
-  const dims = await expectedDims(db, fileRows.memories, mode, namespaces);
+  const dims = await expectedDims(db, fileRows.memories);
   const rows = validateRows(fileRows, dims);
-  return writeRows(db, rows, mode, namespaces);
+  checkHistoriesReplay(rows);
+  return { rows, namespaces: namespacesOf(rows) };
 }
 
 type ExportImportLib = typeof import('dexie-export-import');
@@ -277,7 +255,7 @@ function checkArraysBeforeRevival(table: string, rows: readonly unknown[]): void
  * importer does can never touch the bank itself. Staging is deleted whatever happens.
  */
 async function readRevivedRows(importInto: ExportImportLib['importInto'], db: MemoryDB, file: Blob): Promise<FileRows> {
-  const rows: FileRows = { memories: [], memoryHistory: [], turns: [], settings: [] };
+  const rows = Object.fromEntries(USER_DATA_TABLES.map((t) => [t, []])) as unknown as FileRows;
   const staging = new MemoryDB(`${db.name}-import-staging-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, {
     indexedDB: db._options.indexedDB,
     IDBKeyRange: db._options.IDBKeyRange,
@@ -289,7 +267,7 @@ async function readRevivedRows(importInto: ExportImportLib['importInto'], db: Me
       // Nothing is written, so there is nothing to keep atomic.
       noTransaction: true,
       filter: (table, value: unknown) => {
-        if (isBankTable(table)) rows[table].push(value);
+        if (isUserDataTable(table)) rows[table].push(value);
         return false;
       },
     });
@@ -305,18 +283,16 @@ async function readRevivedRows(importInto: ExportImportLib['importInto'], db: Me
 
 function checkAllRowsRead(rowsPerTable: ReadonlyMap<string, number>, rows: FileRows): void {
   for (const [table, count] of rowsPerTable) {
-    const read = isBankTable(table) ? rows[table].length : 0;
+    const read = isUserDataTable(table) ? rows[table].length : 0;
     if (read !== count) {
       throw invalid(`the file's table '${table}' has ${count} rows but ${read} could be read; nothing was imported`);
     }
   }
 }
 
-function namespacesOf(rows: FileRows): string[] {
+function namespacesOf(rows: ImportedRows): string[] {
   const namespaces = new Set<string>();
-  for (const table of MEMORY_TABLES) {
-    for (const row of rows[table]) if (isRecord(row) && typeof row.namespace === 'string' && row.namespace) namespaces.add(row.namespace);
-  }
+  for (const table of NAMESPACED_USER_DATA_TABLES) for (const row of rows[table]) namespaces.add(row.namespace);
   return [...namespaces].sort();
 }
 
@@ -328,12 +304,10 @@ interface DimsExpectation {
 
 /**
  * Retrieval compares every memory with every query, so all embeddings must have one size: the size of the
- * memories that stay in the bank, or, in an empty bank (or one the file replaces whole), the size most of the
- * file's memories have.
+ * memories in the bank, or, in an empty bank, the size most of the file's memories have.
  */
-async function expectedDims(db: MemoryDB, memories: readonly unknown[], mode: ImportMode, namespaces: readonly string[]): Promise<DimsExpectation | null> {
-  const staying = mode === 'replace' && namespaces.length > 0 ? db.memories.where('namespace').noneOf(namespaces) : db.memories.toCollection();
-  const kept = await staying.first();
+async function expectedDims(db: MemoryDB, memories: readonly unknown[]): Promise<DimsExpectation | null> {
+  const kept = await db.memories.toCollection().first();
   if (kept) return { dims: kept.embedding.length, source: "the bank's memories have" };
   const counts = new Map<number, number>();
   for (const m of memories) {
@@ -350,121 +324,77 @@ async function expectedDims(db: MemoryDB, memories: readonly unknown[], mode: Im
 // ---------------------------------------------------------------------------------------------------------------
 // Row validation: every field of every row, all problems collected, so one message can say what is wrong.
 
-type Fail = (field: string, message: string) => void;
-
-function validateRows(rows: FileRows, dims: DimsExpectation | null): ValidRows {
+function validateRows(rows: FileRows, dims: DimsExpectation | null): ImportedRows {
   const problems: ImportProblem[] = [];
-  const memories = checkTable<MemoryRecord>('memories', 'id', rows.memories, problems, (row, fail) => checkMemory(row, dims, fail));
-  const memoryHistory = checkTable<HistoryRecord>('memoryHistory', 'id', rows.memoryHistory, problems, checkHistoryRow);
-  const turns = checkTable<TurnRecord>('turns', 'id', rows.turns, problems, checkTurn);
-  const settings = checkTable<SettingRecord>('settings', 'key', rows.settings, problems, () => undefined);
+  const valid = {} as Record<UserDataTable, unknown[]>;
+  for (const table of USER_DATA_TABLES) {
+    const keyField = table === 'settings' ? 'key' : 'id';
+    const seen = new Set<string>();
+    valid[table] = rows[table].map((row, index) => {
+      const key = isRecord(row) && typeof row[keyField] === 'string' ? (row[keyField] as string) : null;
+      const fail = (field: string, message: string) => problems.push({ table, index, id: key ? key.slice(0, 80) : null, field, message });
+      const result = v.safeParse(ROW_SCHEMAS[table] as v.GenericSchema, row, { abortPipeEarly: true });
+      if (!result.success) for (const issue of result.issues) fail(v.getDotPath(issue) ?? '(row)', issue.message);
+      if (key !== null) {
+        if (seen.has(key)) fail(keyField, `'${key.slice(0, 80)}' appears twice in the table`);
+        seen.add(key);
+      }
+      if (table === 'memories' && dims && isRecord(row) && isFloat32Array(row.embedding) && row.embedding.length !== dims.dims) {
+        fail('embedding', `has ${row.embedding.length} dimensions, but ${dims.source} ${dims.dims}`);
+      }
+      return row;
+    });
+  }
+  if (problems.length > 0) throw invalidRows(problems);
+  const out = valid as unknown as ImportedRows;
+  return { ...out, memories: out.memories.map((m) => ({ ...m, embedding: compact(m.embedding) })) };
+}
+
+function invalidRows(problems: ImportProblem[]): BankImportError {
+  const shown = problems.slice(0, PROBLEMS_IN_MESSAGE).map(describeProblem).join('; ');
+  const more = problems.length > PROBLEMS_IN_MESSAGE ? `; and ${problems.length - PROBLEMS_IN_MESSAGE} more` : '';
+  return invalid(`the file has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}, so nothing was imported: ${shown}${more}`, { problems });
+}
+
+/** A memory's history in the order it happened: by time, then by position within a batch. */
+export function historyOrder(a: { at: number; batchId: string; seq: number }, b: { at: number; batchId: string; seq: number }): number {
+  return a.at - b.at || (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0) || a.seq - b.seq;
+}
+
+/**
+ * The file's memories and their histories must agree, as the app writes them: a memory's history (when the file
+ * has any) belongs to its namespace and ends in an ADD or UPDATE whose text is the memory's; a history that ends
+ * in a DELETE has no memory row; one that ends in an ADD or UPDATE has one. A file edited by hand to say something
+ * else is refused rather than half-believed.
+ */
+function checkHistoriesReplay(rows: ImportedRows): void {
+  const problems: ImportProblem[] = [];
+  const memories = new Map(rows.memories.map((m, index) => [m.id, { m, index }]));
+  const histories = new Map<string, ImportedRows['memoryHistory']>();
+  for (const h of rows.memoryHistory) {
+    if (h.memoryId === null || h.op === 'NOOP') continue;
+    const list = histories.get(h.memoryId) ?? [];
+    list.push(h);
+    histories.set(h.memoryId, list);
+  }
+  for (const [memoryId, list] of histories) {
+    list.sort(historyOrder);
+    const last = list[list.length - 1]!;
+    const entry = memories.get(memoryId);
+    const index = rows.memoryHistory.indexOf(last);
+    const fail = (message: string) => problems.push({ table: 'memoryHistory', index, id: last.id, field: 'after', message });
+    const foreign = list.find((h) => entry && h.namespace !== entry.m.namespace);
+    if (foreign) fail(`is history of memory '${memoryId}' in namespace '${foreign.namespace}', but the memory is in '${entry!.m.namespace}'`);
+    else if (last.op === 'DELETE' && entry) fail(`ends memory '${memoryId}' with a DELETE, but the file still has the memory`);
+    else if (last.op !== 'DELETE' && !entry) fail(`ends memory '${memoryId}' with ${last.op} "${String(last.after).slice(0, 40)}", but the file has no such memory`);
+    else if (last.op !== 'DELETE' && entry && last.after !== entry.m.text) {
+      fail(`replays memory '${memoryId}' to "${String(last.after).slice(0, 40)}", but the memory says "${entry.m.text.slice(0, 40)}"`);
+    }
+  }
   if (problems.length > 0) {
     const shown = problems.slice(0, PROBLEMS_IN_MESSAGE).map(describeProblem).join('; ');
-    const more = problems.length > PROBLEMS_IN_MESSAGE ? `; and ${problems.length - PROBLEMS_IN_MESSAGE} more` : '';
-    throw invalid(`the file has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}, so nothing was imported: ${shown}${more}`, { problems });
+    throw invalid(`the file's memories and their history disagree, so nothing was imported: ${shown}`, { problems });
   }
-  return {
-    memories: memories.map((m) => ({ ...m, embedding: compact(m.embedding) })),
-    memoryHistory,
-    turns,
-    settings,
-  };
-}
-
-/** Checks the key (present, unique in the file) and the row's own fields; returns the rows typed as records. */
-function checkTable<T>(table: BankTable, keyField: 'id' | 'key', rows: readonly unknown[], problems: ImportProblem[], checkRow: (row: Row, fail: Fail) => void): T[] {
-  const seen = new Set<string>();
-  rows.forEach((row, index) => {
-    const key = isRecord(row) && typeof row[keyField] === 'string' ? (row[keyField] as string) : null;
-    const fail: Fail = (field, message) => problems.push({ table, index, id: key || null, field, message });
-    if (!isRecord(row)) return fail('(row)', `must be an object, got ${describe(row)}`);
-    if (!key) fail(keyField, `must be a non-empty string, got ${describe(row[keyField])}`);
-    else if (seen.has(key)) fail(keyField, `'${key}' appears twice in the table`);
-    else seen.add(key);
-    checkRow(row, fail);
-  });
-  return rows as T[];
-}
-
-function checkMemory(row: Row, dims: DimsExpectation | null, fail: Fail): void {
-  nonEmptyString(row, 'namespace', fail);
-  nonEmptyString(row, 'text', fail);
-  if (typeof row.text === 'string' && row.text.length > MAX_MEMORY_TEXT_LENGTH) {
-    fail('text', `is ${row.text.length} characters; the limit is ${MAX_MEMORY_TEXT_LENGTH}`);
-  }
-  checkEmbedding(row.embedding, dims, fail);
-  finiteNumber(row, 'createdAt', fail);
-  finiteNumber(row, 'updatedAt', fail);
-  if (!Array.isArray(row.sourceTurnIds) || row.sourceTurnIds.some((t) => typeof t !== 'string')) {
-    fail('sourceTurnIds', `must be an array of strings, got ${describe(row.sourceTurnIds)}`);
-  }
-  stringOrNull(row, 'eventTime', fail);
-}
-
-function checkEmbedding(embedding: unknown, dims: DimsExpectation | null, fail: Fail): void {
-  if (!isFloat32Array(embedding)) return fail('embedding', `must be a Float32Array, got ${describe(embedding)}`);
-  if (embedding.length === 0) return fail('embedding', 'is empty');
-  if (dims && embedding.length !== dims.dims) {
-    return fail('embedding', `has ${embedding.length} dimensions, but ${dims.source} ${dims.dims}`);
-  }
-  const bad = embedding.findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) return fail('embedding', `is not finite at dimension ${bad} (${embedding[bad]})`);
-  if (embedding.every((x) => x === 0)) fail('embedding', 'is all zeros');
-}
-
-const HISTORY_OPS = ['ADD', 'UPDATE', 'DELETE', 'NOOP'];
-
-function checkHistoryRow(row: Row, fail: Fail): void {
-  nonEmptyString(row, 'batchId', fail);
-  if (!Number.isInteger(row.seq) || (row.seq as number) < 0) fail('seq', `must be a non-negative integer, got ${describe(row.seq)}`);
-  oneOf(row, 'op', HISTORY_OPS, fail);
-  stringOrNull(row, 'memoryId', fail);
-  // Only a NOOP may name no memory.
-  if (row.memoryId === null && typeof row.op === 'string' && row.op !== 'NOOP' && HISTORY_OPS.includes(row.op)) {
-    fail('memoryId', `is null, but a ${row.op} always names the memory it changed`);
-  }
-  nonEmptyString(row, 'namespace', fail);
-  stringOrNull(row, 'before', fail);
-  stringOrNull(row, 'after', fail);
-  stringOrNull(row, 'turnId', fail);
-  finiteNumber(row, 'at', fail);
-  string(row, 'model', fail);
-  string(row, 'promptVersion', fail);
-}
-
-function checkTurn(row: Row, fail: Fail): void {
-  nonEmptyString(row, 'namespace', fail);
-  string(row, 'conversationId', fail);
-  string(row, 'speaker', fail);
-  oneOf(row, 'role', ['user', 'assistant', 'dialogue'], fail);
-  string(row, 'text', fail);
-  finiteNumber(row, 'at', fail);
-  stringOrNull(row, 'sessionTime', fail);
-  if (row.usedMemoryIds !== undefined && (!Array.isArray(row.usedMemoryIds) || row.usedMemoryIds.some((id) => typeof id !== 'string'))) {
-    fail('usedMemoryIds', 'must be an array of strings');
-  }
-}
-
-function string(row: Row, field: string, fail: Fail): void {
-  if (typeof row[field] !== 'string') fail(field, `must be a string, got ${describe(row[field])}`);
-}
-
-function nonEmptyString(row: Row, field: string, fail: Fail): void {
-  const value = row[field];
-  if (typeof value !== 'string' || !value.trim()) fail(field, `must be a non-empty string, got ${describe(value)}`);
-}
-
-function stringOrNull(row: Row, field: string, fail: Fail): void {
-  if (row[field] !== null && typeof row[field] !== 'string') fail(field, `must be a string or null, got ${describe(row[field])}`);
-}
-
-function finiteNumber(row: Row, field: string, fail: Fail): void {
-  if (typeof row[field] !== 'number' || !Number.isFinite(row[field])) fail(field, `must be a finite number, got ${describe(row[field])}`);
-}
-
-function oneOf(row: Row, field: string, allowed: readonly string[], fail: Fail): void {
-  const value = row[field];
-  if (typeof value !== 'string' || !allowed.includes(value)) fail(field, `must be one of ${allowed.join(', ')}, got ${describe(value)}`);
 }
 
 function describe(value: unknown): string {
@@ -472,8 +402,6 @@ function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return value.length > 40 ? `"${value.slice(0, 40)}…"` : `"${value}"`;
-  if (typeof value === 'number') return String(value);
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   return typeof value;
 }
 
@@ -481,42 +409,7 @@ function describeProblem(p: ImportProblem): string {
   return `${p.table}[${p.index}]${p.id ? ` (id '${p.id}')` : ''}: ${p.field} ${p.message}`;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Writing
-
-/** All of it in one transaction: IndexedDB rolls every write back if any of them (or the commit) fails. */
-async function writeRows(db: MemoryDB, rows: ValidRows, mode: ImportMode, namespaces: string[]): Promise<ImportSummary> {
-  const removed: Record<NamespacedTable, number> = { memories: 0, memoryHistory: 0, turns: 0 };
-  try {
-    await db.transaction('rw', [db.memories, db.memoryHistory, db.turns, db.settings], async () => {
-      if (mode === 'replace' && namespaces.length > 0) {
-        removed.memories = await db.memories.where('namespace').anyOf(namespaces).delete();
-        removed.memoryHistory = await db.memoryHistory.where('namespace').anyOf(namespaces).delete();
-        removed.turns = await db.turns.where('namespace').anyOf(namespaces).delete();
-      }
-      await db.memories.bulkPut(rows.memories);
-      await db.memoryHistory.bulkPut(rows.memoryHistory);
-      await db.turns.bulkPut(rows.turns);
-      await db.settings.bulkPut(rows.settings);
-    });
-  } catch (error) {
-    if (isQuotaError(error)) throw quotaError(rows.memories.length, error);
-    throw new BankImportError(`writing the import failed, so nothing was imported: ${errorMessage(error)}`, 'storage', { cause: error });
-  }
-  return {
-    mode,
-    imported: {
-      memories: rows.memories.length,
-      memoryHistory: rows.memoryHistory.length,
-      turns: rows.turns.length,
-      settings: rows.settings.length,
-    },
-    removed,
-    namespaces,
-  };
-}
-
-function quotaError(memories: number, cause: unknown): BankImportError {
+export function quotaError(memories: number, cause: unknown): BankImportError {
   return new BankImportError(
     `not enough storage to import ${memories} ${memories === 1 ? 'memory' : 'memories'}; nothing was imported. Free some space (for example, clear a downloaded model) and try again.`,
     'quota',
@@ -531,13 +424,8 @@ function isRecord(value: unknown): value is Row {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isBankTable(name: string): name is BankTable {
-  return name === 'settings' || (MEMORY_TABLES as readonly string[]).includes(name);
-}
-
-/** By tag rather than instanceof: typeson revives with the global constructor, which need not be this realm's. */
-function isFloat32Array(value: unknown): value is Float32Array {
-  return Object.prototype.toString.call(value) === '[object Float32Array]';
+function isUserDataTable(name: string): name is UserDataTable {
+  return (USER_DATA_TABLES as readonly string[]).includes(name);
 }
 
 /**
@@ -554,6 +442,6 @@ function withCompactEmbedding(row: unknown): unknown {
   return embedding === row.embedding ? row : { ...row, embedding };
 }
 
-function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

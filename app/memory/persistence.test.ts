@@ -50,9 +50,9 @@ describe('device-local settings', () => {
     const removeShims = installBrowserFileShims();
     onTestFinished(removeShims);
     await requestPersistenceOnce(db, storage(true));
-    await db.settings.put({ key: 'ui.theme', value: 'dark' });
+    await db.settings.put({ key: 'replay.position:conv-1', value: 3 });
     const text = await (await exportBank(db)).text();
-    expect(text).toContain('ui.theme');
+    expect(text).toContain('replay.position:conv-1');
     expect(text).not.toContain('storage.persistRequested');
   });
 });

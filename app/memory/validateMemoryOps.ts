@@ -18,18 +18,41 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A memory is one fact: a few lines at most (prompts flatten it to one line anyway). */
+export const MAX_MEMORY_TEXT_LINES = 4;
+// C0 and C1 controls other than tab and newline, and the bidirectional overrides and isolates, which make text
+// display in an order other than the one it is stored and prompted in.
+const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+/**
+ * What is wrong with a memory's text, or null: the same rule for the Memory Manager's ops, hand edits and imported
+ * files, so no path can store what another would refuse.
+ */
+export function memoryTextProblem(text: unknown): string | null {
+  if (typeof text !== 'string') return `text must be a string, got ${describe(text)}`;
+  if (!text.trim()) return 'text is empty';
+  if (text.length > MAX_MEMORY_TEXT_LENGTH) return `text is ${text.length} characters; the limit is ${MAX_MEMORY_TEXT_LENGTH}`;
+  const bad = FORBIDDEN_CHARACTERS.exec(text);
+  if (bad) return `text contains the control character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const lines = text.trim().split(/\r?\n/).length;
+  if (lines > MAX_MEMORY_TEXT_LINES) return `text has ${lines} lines; a memory is one fact of at most ${MAX_MEMORY_TEXT_LINES} lines`;
+  return null;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** An ISO date (YYYY-MM-DD) or date-time that is a real instant: what `eventTime` and session times hold. */
+export function isIsoTime(value: unknown): value is string {
+  return typeof value === 'string' && ISO_TIME.test(value) && Number.isFinite(Date.parse(value));
+}
+
 function checkText(raw: Record<string, unknown>, problems: string[]): string | null {
-  const text = raw.text;
-  if (typeof text !== 'string') {
-    problems.push(`text must be a string, got ${describe(text)}`);
+  const problem = memoryTextProblem(raw.text);
+  if (problem) {
+    problems.push(problem);
     return null;
   }
-  if (!text.trim()) {
-    problems.push('text is empty');
-    return null;
-  }
-  if (text.length > MAX_MEMORY_TEXT_LENGTH) problems.push(`text is ${text.length} characters; the limit is ${MAX_MEMORY_TEXT_LENGTH}`);
-  return text.trim();
+  return (raw.text as string).trim();
 }
 
 function checkEmbedding(raw: Record<string, unknown>, dims: number, problems: string[]): void {
@@ -56,7 +79,7 @@ function checkEmbedding(raw: Record<string, unknown>, dims: number, problems: st
 function checkOptionalFields(raw: Record<string, unknown>, problems: string[]): void {
   const { eventTime, sourceTurnIds } = raw;
   if (eventTime !== undefined && eventTime !== null) {
-    if (typeof eventTime !== 'string' || Number.isNaN(Date.parse(eventTime))) {
+    if (!isIsoTime(eventTime)) {
       problems.push(`eventTime must be an ISO date or null, got ${describe(eventTime)}`);
     }
   }

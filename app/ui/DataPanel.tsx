@@ -1,6 +1,7 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
 import type { MemoryBank } from '../memory/memoryBank';
+import type { ImportPlan, MemoryReview, MemoryVerdict } from '../memory/exportImportPlan';
 import { wipeAllData } from './wipeAllData';
 import { useBusyTask } from './useBusyTask';
 
@@ -17,6 +18,8 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
   const { busy, problem, run: runTask } = useBusyTask();
   const [notice, setNotice] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const [plan, setPlan] = useState<ImportPlan | null>(null);
+  const [take, setTake] = useState<ReadonlySet<string>>(new Set());
   const cancelRef = useRef<HTMLButtonElement>(null);
   const wipeRef = useRef<HTMLButtonElement>(null);
 
@@ -42,12 +45,27 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     });
 
-  const importFile = (file: File) =>
+  // An import is reviewed first: the file is read and compared with the bank, and only what the user keeps ticked is written.
+  const reviewFile = (file: File) =>
     run(async () => {
-      const { importBank } = await import('../memory/exportImport');
-      const summary = await importBank(db, file, { mode: 'merge' });
-      await bank.changedWholesale();
-      setNotice(`Imported ${summary.imported.memories} memories, ${summary.imported.memoryHistory} history rows and ${summary.imported.turns} turns.`);
+      setPlan(null);
+      const { planImport } = await import('../memory/exportImportPlan');
+      const next = await planImport(db, file);
+      setPlan(next);
+      setTake(new Set(next.memories.filter((m) => m.takeByDefault).map((m) => m.id)));
+    });
+
+  const applyReviewed = () =>
+    run(async () => {
+      if (!plan) return;
+      const { applyImport, describeImport } = await import('../memory/exportImportPlan');
+      try {
+        const summary = await applyImport(db, plan, { take });
+        await bank.changedWholesale();
+        setNotice(describeImport(summary));
+      } finally {
+        setPlan(null);
+      }
     });
 
   const wipe = () =>
@@ -79,11 +97,12 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
             onChange={(e) => {
               const file = e.target.files?.[0];
               e.target.value = '';
-              if (file) void importFile(file);
+              if (file) void reviewFile(file);
             }}
           />
         </label>
       </div>
+      {plan && <ImportReview plan={plan} take={take} onTake={setTake} busy={busy} onImport={() => void applyReviewed()} onCancel={() => setPlan(null)} />}
       {!confirming ? (
         <div className="row">
           <button type="button" className="danger" ref={wipeRef} onClick={() => setConfirming(true)} disabled={busy}>
@@ -119,5 +138,83 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
         </p>
       )}
     </section>
+  );
+}
+
+const VERDICT_LABELS: Record<MemoryVerdict, string> = {
+  new: 'new',
+  identical: 'already here, identical',
+  'file-newer': 'newer in the file',
+  'bank-newer': 'newer here',
+  'deleted-here': 'deleted here (importing would bring it back)',
+  'other-namespace': 'refused: the id is in another namespace here',
+};
+
+/** How many differing memories are listed one by one; the rest follow the default (counted above the list). */
+const LISTED_CHOICES = 200;
+
+interface ImportReviewProps {
+  plan: ImportPlan;
+  take: ReadonlySet<string>;
+  onTake: (take: ReadonlySet<string>) => void;
+  busy: boolean;
+  onImport: () => void;
+  onCancel: () => void;
+}
+
+/** What an import would do, memory by memory where the file and the bank disagree; texts render as text. */
+function ImportReview({ plan, take, onTake, busy, onImport, onCancel }: ImportReviewProps) {
+  const choices = plan.memories.filter((m) => m.choosable && m.verdict !== 'new');
+  const counts = (Object.entries(plan.memoryCounts) as [MemoryVerdict, number][]).filter(([, n]) => n > 0);
+  const toggle = (m: MemoryReview, checked: boolean) => {
+    const next = new Set(take);
+    if (checked) next.add(m.id);
+    else next.delete(m.id);
+    onTake(next);
+  };
+  const logRows = Object.entries(plan.tables).filter(([, c]) => c.new + c.differing + c.otherNamespace > 0);
+  return (
+    <div className="confirm" role="region" aria-label="Import review" data-testid="import-review">
+      <p>
+        <strong>The file has {plan.memories.length} memories</strong> ({plan.namespaces.join(', ') || 'no namespace'}):{' '}
+        {counts.map(([verdict, n]) => `${n} ${VERDICT_LABELS[verdict]}`).join(', ') || 'none'}.
+      </p>
+      {logRows.length > 0 && (
+        <p className="note" data-testid="import-review-tables">
+          {logRows.map(([table, c]) => `${table}: ${c.new} new${c.differing ? `, ${c.differing} differ (yours kept)` : ''}${c.otherNamespace ? `, ${c.otherNamespace} refused (id in another namespace)` : ''}`).join('; ')}.
+        </p>
+      )}
+      {plan.skippedSettings.length > 0 && <p className="note">Settings an import never reads are skipped: {plan.skippedSettings.join(', ')}.</p>}
+      {choices.length > 0 && (
+        <>
+          <p className="note">Where the file and this browser differ, tick the memories to take from the file. By default the newer version wins and nothing deleted here comes back.</p>
+          <ul className="import-choices" data-testid="import-choices">
+            {choices.slice(0, LISTED_CHOICES).map((m) => (
+              <li key={m.id} data-verdict={m.verdict}>
+                <label>
+                  <input type="checkbox" checked={take.has(m.id)} onChange={(e) => toggle(m, e.target.checked)} disabled={busy} />{' '}
+                  <span className="meta">{VERDICT_LABELS[m.verdict]}</span> · file: <q>{m.file.text}</q>
+                  {m.bank && (
+                    <>
+                      {' '}
+                      · here: <q>{m.bank.text}</q>
+                    </>
+                  )}
+                </label>
+              </li>
+            ))}
+          </ul>
+          {choices.length > LISTED_CHOICES && <p className="note">{choices.length - LISTED_CHOICES} more follow the default.</p>}
+        </>
+      )}
+      <div className="row">
+        <button type="button" onClick={onImport} disabled={busy} data-testid="import-apply">
+          Import {take.size} {take.size === 1 ? 'memory' : 'memories'} and the new rows
+        </button>
+        <button type="button" className="secondary" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMemoryOps } from '../applyMemoryOps';
-import { BankImportError, exportBank, importBank } from '../exportImport';
+import { BankImportError, exportBank } from '../exportImport';
+import { importBank } from '../exportImportPlan';
 import { dumpBank, openTestBank } from '../testing/bankFixtures';
 import { installBrowserFileShims } from '../testing/browserFileShims';
 import { MALFORMED_IMPORT_KINDS, malformedImports } from './malformedImports';
