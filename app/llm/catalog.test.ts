@@ -16,6 +16,7 @@ describe('catalog', () => {
       expect(entry.modelLibUrl).toBe(record?.model_lib);
       expect(entry.vramRequiredMB).toBe(record?.vram_required_MB);
       expect(entry.contextLength).toBe(record?.overrides?.context_window_size);
+      expect(entry.lowResource).toBe(record?.low_resource_required);
       // q4f16 builds use f16 shaders whether or not web-llm's record says so.
       expect(entry.requires.shaderF16).toBe(entry.id.includes('q4f16'));
     }
@@ -39,6 +40,29 @@ describe('catalog', () => {
     expect(test.engine).toBe('wllama');
     expect(test.sizeBytes).toBe(98_362_432);
     expect(test.sizeApproximate).toBe(false);
+  });
+
+  it('offers the 1.7B–8B web-llm models, Memory-R1’s own backbones among them, and GGUF builds above 1B', () => {
+    const families = new Set(webllmEntries.map((e) => e.id.replace(/-q4f(16|32)_1-MLC$/, '')));
+    for (const family of ['Qwen3-1.7B', 'Qwen2.5-3B-Instruct', 'Llama-3.2-3B-Instruct', 'Phi-3.5-mini-instruct', 'Qwen3-4B', 'Qwen2.5-7B-Instruct', 'Llama-3.1-8B-Instruct']) {
+      expect(families.has(family), family).toBe(true);
+    }
+    const gguf = ggufEntries.map((e) => e.id);
+    expect(gguf).toEqual(expect.arrayContaining(['Qwen2.5-1.5B-Instruct-Q4_K_M', 'Qwen2.5-3B-Instruct-Q4_K_M', 'Llama-3.2-3B-Instruct-Q4_K_M']));
+  });
+
+  it('gives every entry its size, context, license and requirements; every GGUF fits wllama’s 2 GB per-file limit', () => {
+    for (const e of CATALOG) {
+      expect(e.sizeBytes, e.id).toBeGreaterThan(0);
+      expect(e.contextLength, e.id).toBeGreaterThanOrEqual(4096);
+      expect(e.license.length, e.id).toBeGreaterThan(2);
+      expect(e.requires.webgpu).toBe(e.engine === 'webllm');
+    }
+    for (const e of ggufEntries) expect(e.sizeBytes, e.id).toBeLessThan(2 ** 31);
+    // Sizes of web-llm builds are estimates, and grow with the model: an 8B build is larger than a 3B one.
+    const size = (id: string) => findCatalogEntry(id).sizeBytes;
+    expect(size('Llama-3.1-8B-Instruct-q4f16_1-MLC')).toBeGreaterThan(size('Llama-3.2-3B-Instruct-q4f16_1-MLC'));
+    expect(size('Qwen2.5-3B-Instruct-q4f32_1-MLC')).toBeGreaterThan(size('Qwen2.5-3B-Instruct-q4f16_1-MLC'));
   });
 
   it('names the known ids when an unknown model is asked for', () => {

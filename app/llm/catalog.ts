@@ -36,6 +36,11 @@ export interface WebLLMCatalogEntry extends CatalogEntryBase {
   modelUrl: string;
   modelLibUrl: string;
   vramRequiredMB: number;
+  /**
+   * web-llm's `low_resource_required`: the model is meant to run on limited devices (phones, small integrated GPUs).
+   * Absent for models added by URL, which the app knows nothing about.
+   */
+  lowResource?: boolean;
   requires: { webgpu: true; shaderF16: boolean };
 }
 
@@ -66,6 +71,7 @@ function webllm(
   vramRequiredMB: number,
   approxMB: number,
   license: string,
+  lowResource = true,
 ): WebLLMCatalogEntry {
   return {
     engine: 'webllm',
@@ -79,6 +85,7 @@ function webllm(
     modelUrl: `${HF}/mlc-ai/${id}`,
     modelLibUrl: WEBLLM_LIB_PREFIX + lib,
     vramRequiredMB,
+    lowResource,
     requires: { webgpu: true, shaderF16: quantization === 'q4f16_1' },
   };
 }
@@ -125,6 +132,47 @@ export const CATALOG: readonly CatalogEntry[] = [
     localPath: 'gguf/Llama-3.2-1B-Instruct-Q4_K_M.gguf',
     requires: { webgpu: false, shaderF16: false },
   },
+  // Larger GGUF builds, from bartowski's llama.cpp imatrix quantizations (the same source as Llama 3.2 1B above): his
+  // Q4_K_M of Qwen2.5 3B is 1.93 GB where Qwen's own is 2.1 GB, past wllama's 2 GB ceiling for one file.
+  {
+    engine: 'wllama',
+    id: 'Qwen2.5-1.5B-Instruct-Q4_K_M',
+    label: 'Qwen2.5 1.5B Instruct (Q4_K_M)',
+    quantization: 'Q4_K_M',
+    contextLength: 32768,
+    sizeBytes: 990 * MB,
+    sizeApproximate: true,
+    license: 'Apache-2.0',
+    url: `${HF}/bartowski/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf`,
+    localPath: 'gguf/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf',
+    requires: { webgpu: false, shaderF16: false },
+  },
+  {
+    engine: 'wllama',
+    id: 'Qwen2.5-3B-Instruct-Q4_K_M',
+    label: 'Qwen2.5 3B Instruct (Q4_K_M)',
+    quantization: 'Q4_K_M',
+    contextLength: 32768,
+    sizeBytes: 1930 * MB,
+    sizeApproximate: true,
+    license: 'Qwen Research License (non-commercial)',
+    url: `${HF}/bartowski/Qwen2.5-3B-Instruct-GGUF/resolve/main/Qwen2.5-3B-Instruct-Q4_K_M.gguf`,
+    localPath: 'gguf/Qwen2.5-3B-Instruct-Q4_K_M.gguf',
+    requires: { webgpu: false, shaderF16: false },
+  },
+  {
+    engine: 'wllama',
+    id: 'Llama-3.2-3B-Instruct-Q4_K_M',
+    label: 'Llama 3.2 3B Instruct (Q4_K_M)',
+    quantization: 'Q4_K_M',
+    contextLength: 131072,
+    sizeBytes: 2020 * MB,
+    sizeApproximate: true,
+    license: 'Llama 3.2 Community License',
+    url: `${HF}/bartowski/Llama-3.2-3B-Instruct-GGUF/resolve/main/Llama-3.2-3B-Instruct-Q4_K_M.gguf`,
+    localPath: 'gguf/Llama-3.2-3B-Instruct-Q4_K_M.gguf',
+    requires: { webgpu: false, shaderF16: false },
+  },
   // web-llm (WebGPU): the fast path where the browser has a real GPU.
   webllm('SmolLM2-360M-Instruct-q4f16_1-MLC', 'SmolLM2 360M Instruct (q4f16)', 'SmolLM2-360M-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 376.06, 270, 'Apache-2.0'),
   webllm('SmolLM2-360M-Instruct-q4f32_1-MLC', 'SmolLM2 360M Instruct (q4f32)', 'SmolLM2-360M-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 579.61, 290, 'Apache-2.0'),
@@ -134,6 +182,22 @@ export const CATALOG: readonly CatalogEntry[] = [
   webllm('Llama-3.2-1B-Instruct-q4f32_1-MLC', 'Llama 3.2 1B Instruct (q4f32)', 'Llama-3.2-1B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 1128.82, 730, 'Llama 3.2 Community License'),
   webllm('Qwen2.5-1.5B-Instruct-q4f16_1-MLC', 'Qwen2.5 1.5B Instruct (q4f16)', 'Qwen2-1.5B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 1629.75, 870, 'Apache-2.0'),
   webllm('Qwen2.5-1.5B-Instruct-q4f32_1-MLC', 'Qwen2.5 1.5B Instruct (q4f32)', 'Qwen2-1.5B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 1888.97, 900, 'Apache-2.0'),
+  // 1.7B–8B. web-llm's records give no download size: these are parameters × ≈4.5 bits (q4f16) or ≈4.7 bits (q4f32),
+  // the ratio the smaller builds above have. Llama 3.1 8B and Qwen2.5 7B are Memory-R1's own backbones.
+  webllm('Qwen3-1.7B-q4f16_1-MLC', 'Qwen3 1.7B (q4f16)', 'Qwen3-1.7B-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 2036.66, 1150, 'Apache-2.0'),
+  webllm('Qwen3-1.7B-q4f32_1-MLC', 'Qwen3 1.7B (q4f32)', 'Qwen3-1.7B-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 2635.44, 1190, 'Apache-2.0'),
+  webllm('Qwen2.5-3B-Instruct-q4f16_1-MLC', 'Qwen2.5 3B Instruct (q4f16)', 'Qwen2.5-3B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 2504.76, 1740, 'Qwen Research License (non-commercial)'),
+  webllm('Qwen2.5-3B-Instruct-q4f32_1-MLC', 'Qwen2.5 3B Instruct (q4f32)', 'Qwen2.5-3B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 2893.64, 1810, 'Qwen Research License (non-commercial)'),
+  webllm('Llama-3.2-3B-Instruct-q4f16_1-MLC', 'Llama 3.2 3B Instruct (q4f16)', 'Llama-3.2-3B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 2263.69, 1810, 'Llama 3.2 Community License'),
+  webllm('Llama-3.2-3B-Instruct-q4f32_1-MLC', 'Llama 3.2 3B Instruct (q4f32)', 'Llama-3.2-3B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 2951.51, 1880, 'Llama 3.2 Community License'),
+  webllm('Phi-3.5-mini-instruct-q4f16_1-MLC', 'Phi-3.5 mini Instruct (q4f16)', 'Phi-3.5-mini-instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 3672.07, 2150, 'MIT', false),
+  webllm('Phi-3.5-mini-instruct-q4f32_1-MLC', 'Phi-3.5 mini Instruct (q4f32)', 'Phi-3.5-mini-instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 5483.12, 2240, 'MIT', false),
+  webllm('Qwen3-4B-q4f16_1-MLC', 'Qwen3 4B (q4f16)', 'Qwen3-4B-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 3431.59, 2260, 'Apache-2.0'),
+  webllm('Qwen3-4B-q4f32_1-MLC', 'Qwen3 4B (q4f32)', 'Qwen3-4B-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 4327.71, 2350, 'Apache-2.0'),
+  webllm('Qwen2.5-7B-Instruct-q4f16_1-MLC', 'Qwen2.5 7B Instruct (q4f16)', 'Qwen2-7B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 5106.67, 4290, 'Apache-2.0', false),
+  webllm('Qwen2.5-7B-Instruct-q4f32_1-MLC', 'Qwen2.5 7B Instruct (q4f32)', 'Qwen2-7B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 5900.09, 4460, 'Apache-2.0', false),
+  webllm('Llama-3.1-8B-Instruct-q4f16_1-MLC', 'Llama 3.1 8B Instruct (q4f16)', 'Llama-3_1-8B-Instruct-q4f16_1_cs1k-webgpu.wasm', 'q4f16_1', 5001, 4520, 'Llama 3.1 Community License', false),
+  webllm('Llama-3.1-8B-Instruct-q4f32_1-MLC', 'Llama 3.1 8B Instruct (q4f32)', 'Llama-3_1-8B-Instruct-q4f32_1_cs1k-webgpu.wasm', 'q4f32_1', 6101.01, 4700, 'Llama 3.1 Community License', false),
 ];
 
 export const TEST_CHAT_MODEL_ID = 'SmolLM2-135M-Instruct-Q4_1';
