@@ -6,6 +6,7 @@
  * date, message) changes. Short on purpose: the browser engine reads prompts at ~20 tokens/s.
  */
 import type { ChatMessage, JsonSchema } from '../../llm/types';
+import { promptLine } from './promptText';
 import { appendRejectionFeedback } from './rejectionFeedback';
 
 export const PROMPT_VERSION = 'fact-extraction-v1';
@@ -54,7 +55,7 @@ export function buildFactExtractionMessages(input: FactExtractionInput): ChatMes
     { role: 'system', content: SYSTEM },
     { role: 'user', content: EXAMPLE_USER },
     { role: 'assistant', content: EXAMPLE_ASSISTANT },
-    { role: 'user', content: `Speaker: ${input.speaker}\nDate: ${input.sessionDate}\nMessage: ${input.text}` },
+    { role: 'user', content: `Speaker: ${promptLine(input.speaker)}\nDate: ${promptLine(input.sessionDate)}\nMessage: ${promptLine(input.text)}` },
   ];
 }
 

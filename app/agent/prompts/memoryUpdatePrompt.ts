@@ -18,6 +18,7 @@
  * accepts it from models that add it.
  */
 import type { ChatMessage, JsonSchema } from '../../llm/types';
+import { promptLine } from './promptText';
 import { appendRejectionFeedback } from './rejectionFeedback';
 
 export const PROMPT_VERSION = 'memory-update-v1';
@@ -84,8 +85,8 @@ export function memoryUpdateSchema(memoryCount: number, factCount: number): Json
 }
 
 export function buildMemoryUpdateMessages(input: MemoryUpdateInput): ChatMessage[] {
-  const memories = input.memories.length > 0 ? input.memories.map((text, i) => `${i}: ${text}`).join('\n') : '(none)';
-  const facts = input.facts.map((f) => `- ${f}`).join('\n');
+  const memories = input.memories.length > 0 ? input.memories.map((text, i) => `${i}: ${promptLine(text)}`).join('\n') : '(none)';
+  const facts = input.facts.map((f) => `- ${promptLine(f)}`).join('\n');
   return [
     { role: 'system', content: SYSTEM },
     { role: 'user', content: EXAMPLE_USER },
