@@ -234,11 +234,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--locomo", help="a LoCoMo-format JSON whose answers and turns seed the pairs")
     parser.add_argument("--count", type=int, default=2400, help="pairs built from answers (a sixth more from turns)")
+    parser.add_argument("--seed", type=int, default=SEED, help="another seed gives other pairs (e.g. a larger check, not committed)")
+    parser.add_argument("--out", default=str(OUT), help="where to write the fixture")
     args = parser.parse_args()
     install_punkt_tab()
     sys.path.insert(0, str(HERE))
     answers, turns = load_locomo(args.locomo) if args.locomo else ([], [])
-    pairs = build_pairs(answers, turns, random.Random(SEED), args.count)
+    pairs = build_pairs(answers, turns, random.Random(args.seed), args.count)
     scored = score(pairs)
     import nltk
 
@@ -248,14 +250,15 @@ def main():
         f"{nltk.__version__}; regenerate with scripts/conformance/make_fixture.py",
         "nltk": nltk.__version__,
         "pairs": scored,
-        "tokenizer": tokenizer_cases(turns, random.Random(SEED + 1)),
+        "tokenizer": tokenizer_cases(turns, random.Random(args.seed + 1)),
         "stems": stem_cases(answers, turns, pairs),
     }
-    OUT.write_text(json.dumps(fixture, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    out = Path(args.out)
+    out.write_text(json.dumps(fixture, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     cats = {}
     for p in scored:
         cats[p["category"]] = cats.get(p["category"], 0) + 1
-    print(f"{OUT}: {len(scored)} pairs, by category {dict(sorted(cats.items()))}; "
+    print(f"{out}: {len(scored)} pairs, by category {dict(sorted(cats.items()))}; "
           f"{len(fixture['tokenizer'])} tokenizer texts, {len(fixture['stems'])} stems")
 
 
