@@ -2,7 +2,7 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
 import type { MemoryBank } from '../memory/memoryBank';
 import type { ImportPlan, MemoryReview, MemoryVerdict } from '../memory/exportImportPlan';
-import { wipeAllData } from './wipeAllData';
+import { describeDeviceData, wipeAllData, type DeviceData } from './wipeAllData';
 import { useBusyTask } from './useBusyTask';
 
 interface DataPanelProps {
@@ -19,13 +19,23 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
   const [notice, setNotice] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [plan, setPlan] = useState<ImportPlan | null>(null);
+  const [found, setFound] = useState<DeviceData | null>(null);
+  const [withModels, setWithModels] = useState(false);
   const [take, setTake] = useState<ReadonlySet<string>>(new Set());
   const cancelRef = useRef<HTMLButtonElement>(null);
   const wipeRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    if (confirming) cancelRef.current?.focus();
-  }, [confirming]);
+    if (!confirming) return;
+    cancelRef.current?.focus();
+    // The confirmation lists what a wipe deletes, read from the device just now.
+    let live = true;
+    setFound(null);
+    void describeDeviceData(bank).then((data) => live && setFound(data));
+    return () => {
+      live = false;
+    };
+  }, [confirming, bank]);
 
   // Each action replaces the last one's notice.
   const run = (task: () => Promise<void>) => {
@@ -70,10 +80,18 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
 
   const wipe = () =>
     run(async () => {
-      const summary = await wipeAllData(bank);
+      const summary = await wipeAllData(bank, { modelCaches: withModels });
       setConfirming(false);
+      setWithModels(false);
       onWiped();
-      setNotice(`Wiped ${summary.memories} memories, ${summary.memoryHistory} history rows and ${summary.turns} turns. Model files are still cached.`);
+      const t = summary.tables;
+      const others = [
+        summary.databases.length ? `the database${summary.databases.length === 1 ? '' : 's'} ${summary.databases.join(', ')}` : '',
+        summary.localStorageKeys.length ? `${summary.localStorageKeys.length} saved setting${summary.localStorageKeys.length === 1 ? '' : 's'} (${summary.localStorageKeys.join(', ')})` : '',
+      ].filter(Boolean);
+      setNotice(
+        `Wiped ${t.memories} memories, ${t.memoryHistory} history rows and ${t.turns} turns, ${t.conversations} chats, ${t.opEvents} operation events, ${t.evalRuns} evaluation runs${others.length ? `, ${others.join(' and ')}` : ''}. ${summary.modelCachesDeleted ? 'Downloaded model files were deleted too.' : 'Model files are still cached.'}`,
+      );
       wipeRef.current?.focus();
     });
 
@@ -115,8 +133,24 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
             <strong>Delete everything this app stored in this browser?</strong>
           </p>
           <p id="wipe-what" className="note">
-            {counts?.memories ?? 0} memories, {counts?.history ?? 0} history rows and {counts?.turns ?? 0} turns, the search index and replay positions. This cannot be undone: export the bank first to keep a copy. Downloaded model files stay cached.
+            {counts?.memories ?? 0} memories, {counts?.history ?? 0} history rows and {counts?.turns ?? 0} turns, the search index and replay positions. This cannot be undone: export the bank first to keep a copy.
           </p>
+          {found ? (
+            <ul className="note" data-testid="wipe-list">
+              <li>
+                In the bank: {found.tables.conversations} chats, {found.tables.opEvents} operation events, {found.tables.evalRuns} evaluation runs, {found.tables.settings} stored settings.
+              </li>
+              {found.databases.length > 0 && <li>Other databases of this app: {found.databases.join(', ')}.</li>}
+              {found.localStorageKeys.length > 0 && <li>Settings saved in this browser (API key, server URL, namespace, your model URLs…): {found.localStorageKeys.join(', ')}.</li>}
+              <li>
+                <label>
+                  <input type="checkbox" checked={withModels} onChange={(e) => setWithModels(e.target.checked)} data-testid="wipe-models" /> Also delete downloaded model files ({found.modelCaches.caches.length + found.modelCaches.files.length + found.modelCaches.databases.length} caches: {[...found.modelCaches.caches, ...found.modelCaches.files, ...found.modelCaches.databases].join(', ') || 'none'})
+                </label>
+              </li>
+            </ul>
+          ) : (
+            <p className="note">Listing what this browser holds…</p>
+          )}
           <div className="row">
             <button type="button" className="danger" onClick={() => void wipe()} disabled={busy}>
               Wipe everything

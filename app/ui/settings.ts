@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { BrowserEngine } from '../llm/engineChoice';
 import type { CustomModelSpec } from '../llm/customModel';
 import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
@@ -45,8 +45,23 @@ function readSettings(): Settings {
   }
 }
 
+/** The hooks of this page, told when a wipe removed the stored settings, so none writes its copy back. */
+const forgetListeners = new Set<() => void>();
+
+/** After a wipe: every `useSettings` of this page drops to the defaults (localStorage is already cleared). */
+export function forgetSettings(): void {
+  for (const listener of forgetListeners) listener();
+}
+
 export function useSettings(): [Settings, (patch: Partial<Settings>) => void] {
   const [settings, setSettings] = useState<Settings>(readSettings);
+  useEffect(() => {
+    const reset = () => setSettings(defaultSettings());
+    forgetListeners.add(reset);
+    return () => {
+      forgetListeners.delete(reset);
+    };
+  }, []);
   const update = useCallback((patch: Partial<Settings>) => {
     setSettings((current) => {
       const next = { ...current, ...patch };
