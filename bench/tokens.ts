@@ -18,7 +18,7 @@ import * as transformers from '@huggingface/transformers';
 import { buildAnswerMessages, type AnswerMemoryLine } from '../app/agent/prompts/answerPrompt';
 import { buildFactExtractionMessages } from '../app/agent/prompts/factExtractionPrompt';
 import { buildMemoryUpdateMessages } from '../app/agent/prompts/memoryUpdatePrompt';
-import { formatDay, parseSessionDate } from '../app/agent/resolveDates';
+import { formatDay, parseSessionDate } from '../app/lib/calendar';
 import { createEmbedder } from '../app/embed/embedder';
 import { parseLocomo, turnText, type LocomoConversation } from '../app/eval/locomo';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';

@@ -19,7 +19,7 @@ import { MEMORY_MANAGER_DEFAULTS } from '../app/agent/memoryManager';
 import { answerSchema, buildAnswerMessages, PROMPT_VERSION as ANSWER_PROMPT_VERSION, type AnswerFormat, type AnswerMode } from '../app/agent/prompts/answerPrompt';
 import { buildFactExtractionMessages, FACT_EXTRACTION_SCHEMA, PROMPT_VERSION as FACT_PROMPT_VERSION } from '../app/agent/prompts/factExtractionPrompt';
 import { buildMemoryUpdateMessages, memoryUpdateSchema, PROMPT_VERSION as UPDATE_PROMPT_VERSION } from '../app/agent/prompts/memoryUpdatePrompt';
-import { formatDay, parseSessionDate, resolveRelativeDates } from '../app/agent/resolveDates';
+import { formatDay, parseSessionDate, resolveRelativeDates } from '../app/lib/calendar';
 import { readLocomoFixture } from '../app/eval/fixtures/locomoFixture';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { ChatMessage, CompletionOptions, LLMClient } from '../app/llm/types';

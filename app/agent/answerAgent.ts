@@ -21,7 +21,7 @@ import {
   type AnswerFormat,
   type AnswerMode,
 } from './prompts/answerPrompt';
-import { formatDay, parseSessionDate } from './resolveDates';
+import { formatDay, parseSessionDate } from '../lib/calendar';
 import { retrieveForQuestion, type MemorySearch, type RetrievalMode } from './retrieveMemories';
 import type { RetrieverRanks } from '../retrieval/fusion';
 

@@ -41,7 +41,7 @@ import {
   type MemoryEvent,
 } from './prompts/memoryUpdatePrompt';
 import { createShortIdMap, inShortIds, remapMemoryUpdate } from './remapMemoryIds';
-import { formatDay, parseSessionDate, resolveRelativeDates, toIsoDate, type DateResolution } from './resolveDates';
+import { formatDay, parseSessionDate, resolveRelativeDates, toIsoDate, type DateResolution } from '../lib/calendar';
 import { retrieveForFacts, rowOf } from './retrieveMemories';
 
 /**

@@ -7,7 +7,7 @@ import type { MemoryOp } from '../memory/memoryOps';
 import type { MemoryRecord } from '../memory/types';
 import { normalizeMemoryText } from '../memory/validateMemoryOps';
 import type { RemappedEntry } from './remapMemoryIds';
-import { findExplicitDate } from './resolveDates';
+import { findExplicitDate } from '../lib/calendar';
 
 /** The distinct texts that need an embedding before the entries can become ops. */
 export function textsToEmbed(entries: readonly RemappedEntry[]): string[] {

@@ -21,7 +21,7 @@ import { PROMPT_VERSION as ANSWER_VERSION } from './prompts/answerPrompt';
 import { PROMPT_VERSION as FACT_VERSION } from './prompts/factExtractionPrompt';
 import { PROMPT_VERSION as UPDATE_VERSION } from './prompts/memoryUpdatePrompt';
 import { createShortIdMap, inShortIds, remapMemoryUpdate } from './remapMemoryIds';
-import { resolveRelativeDates } from './resolveDates';
+import { resolveRelativeDates } from '../lib/calendar';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
 import { createHashingEmbedder, hashingEmbedding } from './testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';

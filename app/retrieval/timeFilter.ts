@@ -1,12 +1,24 @@
 /**
  * Time-aware retrieval: the date or period a question names ("in May 2023", "on 8 May 2023", "in 2022",
  * "last week", "yesterday", "two months ago", "last summer"), as an inclusive range of calendar days, resolved
- * against a reference date (the session or today). Relative phrases go through the agent's own
- * `resolveRelativeDates`, so questions and memories use the same conventions; explicit dates are parsed here.
+ * against a reference date (the session or today). Relative phrases go through the calendar's
+ * `resolveRelativeDates`, as turns do, so questions and memories use the same conventions; explicit dates and
+ * periods in a question are parsed here.
  * `timeMatches` says whether a memory's event time falls in the range (with a little slack for day and week
  * ranges: people say "last Saturday" about a party that was on Friday night).
  */
-import { addDays, parseSessionDate, resolveRelativeDates, toIsoDate, type CalendarDate } from '../agent/resolveDates';
+import {
+  addDays,
+  type CalendarDate,
+  daysInMonth,
+  isValidDate,
+  MONTH_NAMES,
+  monthNumber,
+  parseSessionDate,
+  resolveRelativeDates,
+  SEASONS,
+  toIsoDate,
+} from '../lib/calendar';
 
 export type TimeGranularity = 'day' | 'week' | 'month' | 'season' | 'year';
 
@@ -19,25 +31,14 @@ export interface TimeRange {
   phrase: string;
 }
 
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
-const MONTH_ALT = `(${MONTHS.join('|')}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\\.?`;
-const SEASONS: Record<string, [number, number]> = { spring: [3, 5], summer: [6, 8], fall: [9, 11], autumn: [9, 11] };
-
-function monthIndex(name: string): number {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  return MONTHS.findIndex((m) => m === n || m.startsWith(n)) + 1;
-}
-
-function lastDay(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
+const MONTH_ALT = `(${MONTH_NAMES.join('|')}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\\.?`;
 
 function iso(year: number, month: number, day: number): string {
   return toIsoDate({ year, month, day });
 }
 
 function validDay(year: number, month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay(year, month);
+  return isValidDate({ year, month, day });
 }
 
 /** The first explicit date or period in `text`, most specific pattern first. */
@@ -51,12 +52,12 @@ function explicitRange(text: string): TimeRange | null {
   };
   // 8 May 2023, 8 May, 2023, 8th of May 2023
   add(new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_ALT},?\\s+(\\d{4})\\b`, 'i'), (m) => {
-    const [y, mo, d] = [Number(m[3]), monthIndex(m[2]!), Number(m[1])];
+    const [y, mo, d] = [Number(m[3]), monthNumber(m[2]!), Number(m[1])];
     return validDay(y, mo, d) ? { start: iso(y, mo, d), end: iso(y, mo, d), granularity: 'day' } : null;
   });
   // May 8, 2023
   add(new RegExp(`\\b${MONTH_ALT}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, 'i'), (m) => {
-    const [y, mo, d] = [Number(m[3]), monthIndex(m[1]!), Number(m[2])];
+    const [y, mo, d] = [Number(m[3]), monthNumber(m[1]!), Number(m[2])];
     return validDay(y, mo, d) ? { start: iso(y, mo, d), end: iso(y, mo, d), granularity: 'day' } : null;
   });
   // 2023-05-08
@@ -67,14 +68,14 @@ function explicitRange(text: string): TimeRange | null {
   if (candidates.length > 0) return candidates.sort((a, b) => a.index - b.index)[0]!.range;
   // May 2023, May of 2023
   add(new RegExp(`\\b${MONTH_ALT},?\\s+(?:of\\s+)?(\\d{4})\\b`, 'i'), (m) => {
-    const [y, mo] = [Number(m[2]), monthIndex(m[1]!)];
-    return mo ? { start: iso(y, mo, 1), end: iso(y, mo, lastDay(y, mo)), granularity: 'month' } : null;
+    const [y, mo] = [Number(m[2]), monthNumber(m[1]!)];
+    return mo ? { start: iso(y, mo, 1), end: iso(y, mo, daysInMonth(y, mo)), granularity: 'month' } : null;
   });
   // summer 2023, the summer of 2023
   add(/\b(spring|summer|fall|autumn)\s+(?:of\s+)?(\d{4})\b/i, (m) => {
-    const [first, last] = SEASONS[m[1]!.toLowerCase()]!;
+    const { first, last } = SEASONS[m[1]!.toLowerCase()]!;
     const y = Number(m[2]);
-    return { start: iso(y, first, 1), end: iso(y, last, lastDay(y, last)), granularity: 'season' };
+    return { start: iso(y, first, 1), end: iso(y, last, daysInMonth(y, last)), granularity: 'season' };
   });
   if (candidates.length > 0) return candidates.sort((a, b) => a.index - b.index)[0]!.range;
   // in 2022, during 2022, of 2022 (a bare four-digit year after a preposition: not "2022 people")

@@ -2,7 +2,7 @@
  * full: no memory at all: as many of the ingested turns as fit the model's context, latest kept (the earliest are
  * dropped first and the answer says how many), with the question after them.
  */
-import { formatDay, parseSessionDate } from '../../agent/resolveDates';
+import { formatDay, parseSessionDate } from '../../lib/calendar';
 import type { ChatMessage } from '../../llm/types';
 import { buildContextAnswerMessages, CONTEXT_ANSWER_MAX_TOKENS, CONTEXT_ANSWER_PROMPT_VERSION, type ContextLine } from '../contextAnswerPrompt';
 import { turnText } from '../locomo';

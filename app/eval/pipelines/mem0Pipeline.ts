@@ -6,7 +6,7 @@
  */
 import { createMemoryManager } from '../../agent/memoryManager';
 import { PROMPT_VERSION as FACT_PROMPT_VERSION } from '../../agent/prompts/factExtractionPrompt';
-import { formatDay, parseSessionDate, toIsoDate } from '../../agent/resolveDates';
+import { formatDay, parseSessionDate, toIsoDate } from '../../lib/calendar';
 import { rowOf } from '../../agent/retrieveMemories';
 import { normalizeMemoryText } from '../../memory/validateMemoryOps';
 import type { MemoryOp } from '../../memory/memoryOps';

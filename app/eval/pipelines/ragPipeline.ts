@@ -3,7 +3,7 @@
  * caption) under its session date; a question retrieves the top-k turns with the same hybrid search the agents use,
  * and the model answers from them. No facts, no updates, no distillation.
  */
-import { formatDay, parseSessionDate, toIsoDate } from '../../agent/resolveDates';
+import { formatDay, parseSessionDate, toIsoDate } from '../../lib/calendar';
 import { rowOf } from '../../agent/retrieveMemories';
 import { normalizeMemoryText } from '../../memory/validateMemoryOps';
 import { CONTEXT_ANSWER_PROMPT_VERSION } from '../contextAnswerPrompt';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, findExplicitDate, formatDay, parseSessionDate, resolveRelativeDates, weekday } from './resolveDates';
+import { addDays, findExplicitDate, formatDay, parseSessionDate, resolveRelativeDates, weekday } from './calendar';
 
 // 25 May 2023 was a Thursday, 8 May 2023 a Monday, 28 May 2023 a Sunday.
 const THURSDAY = '2023-05-25';

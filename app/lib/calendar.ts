@@ -1,5 +1,6 @@
 /**
- * Relative dates ("yesterday", "last Saturday", "two weeks ago", "next month") rewritten as calendar dates,
+ * The one calendar module, for dates in turns and in questions: calendar arithmetic and names, and relative dates
+ * ("yesterday", "last Saturday", "two weeks ago", "next month") rewritten as calendar dates,
  * deterministically, against the date of the session a turn belongs to. Memory-R1's bank is temporal: a memory
  * that says "went to the support group yesterday" is useless a month later, one that says "on 7 May 2023" is not.
  * The Memory Manager runs this on the turn before fact extraction (so the model copies dates instead of guessing
@@ -49,7 +50,7 @@ export interface ResolvedText {
   resolutions: DateResolution[];
 }
 
-const MONTH_NAMES = [
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',
@@ -64,7 +65,8 @@ const MONTH_NAMES = [
   'December',
 ] as const;
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
-const SEASONS: Record<string, { name: string; first: number; last: number }> = {
+/** Northern-hemisphere seasons by their first and last month; winter straddles two years and is not here. */
+export const SEASONS: Record<string, { name: string; first: number; last: number }> = {
   spring: { name: 'spring', first: 3, last: 5 },
   summer: { name: 'summer', first: 6, last: 8 },
   fall: { name: 'fall', first: 9, last: 11 },
@@ -95,11 +97,11 @@ const PREPOSITIONS = new Set(['on', 'in', 'at', 'since', 'until', 'till', 'by', 
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-function isValidDate(d: CalendarDate): boolean {
+export function isValidDate(d: CalendarDate): boolean {
   return d.month >= 1 && d.month <= 12 && d.day >= 1 && d.day <= daysInMonth(d.year, d.month);
 }
 
@@ -114,6 +116,13 @@ export function parseSessionDate(sessionTime: string): CalendarDate {
     throw new RangeError(`session time must be an ISO date (YYYY-MM-DD) or date-time, got ${JSON.stringify(sessionTime)}`);
   }
   return date;
+}
+
+/** 1–12 for a month's name or its abbreviation ("May", "sept", "Dec."); 0 for anything else. */
+export function monthNumber(name: string): number {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  if (n.length < 3) return 0;
+  return MONTH_NAMES.findIndex((m) => m.toLowerCase().startsWith(n)) + 1;
 }
 
 function fromUtc(ms: number): CalendarDate {
