@@ -20,6 +20,8 @@ export interface Capabilities {
   /** null when the browser has no WebGPU or no adapter; `webgpuProblem` says which. */
   webgpu: WebGPUInfo | null;
   webgpuProblem?: string;
+  /** Why `webgpu` is null: the browser has no WebGPU at all ('api'), or has it but gave no adapter ('adapter'). */
+  webgpuMissing?: 'api' | 'adapter';
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
   storage?: { usage: number; quota: number };
@@ -52,6 +54,7 @@ export async function probeCapabilities(env: ProbeEnvironment): Promise<Capabili
   }
   if (!('gpu' in navigator) || !navigator.gpu) {
     caps.webgpuProblem = 'This browser does not expose WebGPU (navigator.gpu is missing).';
+    caps.webgpuMissing = 'api';
     return caps;
   }
   let adapter: GPUAdapter | null = null;
@@ -59,10 +62,12 @@ export async function probeCapabilities(env: ProbeEnvironment): Promise<Capabili
     adapter = await navigator.gpu.requestAdapter();
   } catch (error) {
     caps.webgpuProblem = `WebGPU adapter request failed: ${error instanceof Error ? error.message : String(error)}`;
+    caps.webgpuMissing = 'adapter';
     return caps;
   }
   if (!adapter) {
     caps.webgpuProblem = 'WebGPU is present but no adapter is available (GPU blocked, disabled or missing).';
+    caps.webgpuMissing = 'adapter';
     return caps;
   }
   const info = adapter.info;
