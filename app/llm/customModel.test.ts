@@ -46,9 +46,25 @@ describe('buildCustomModel: GGUF by URL (wllama)', () => {
     expect(entry.id).toBe('big');
   });
 
-  it('counts a protocol-relative URL as another origin', () => {
-    const entry = buildCustomModel({ engine: 'wllama', name: 'x', url: '//cdn.example/x.gguf' });
-    expect(resolveModelSource(entry, '')).toMatchObject({ local: false });
+  it.each([
+    ['protocol-relative', '//evil.example/m.gguf', /starts with \/\//],
+    ['UNC-style backslashes', '\\\\evil.example\\m.gguf', /backslashes/],
+    ['a slash then a backslash', '/\\evil.example/m.gguf', /backslashes/],
+    ['credentials', 'https://user:pass@host.example/m.gguf', /user name or password/],
+    ['a bidi override', 'https://host.example/\u202efuggm.gguf', /invisible control characters/],
+  ])('refuses a %s URL that would leave this origin or mislead', (_name, url, message) => {
+    const error = errorOf({ engine: 'wllama', name: 'x', url });
+    expect(error.field).toBe('url');
+    expect(error.message).toMatch(message);
+  });
+
+  it('refuses a name with a bidi override', () => {
+    expect(errorOf({ engine: 'wllama', name: 'good\u202egguf.exe', url: GGUF_URL }).field).toBe('name');
+  });
+
+  it('keeps a URL on the page origin as its path, so it counts as local', () => {
+    const entry = buildCustomModel({ engine: 'wllama', name: 'x', url: 'http://page.invalid/models/x.gguf?v=1' });
+    expect(resolveModelSource(entry, '')).toEqual({ url: '/models/x.gguf?v=1', local: true });
   });
 
   it.each([
@@ -115,6 +131,16 @@ describe('buildCustomModel: MLC model by URL (web-llm)', () => {
 });
 
 describe('saved custom models', () => {
+  it('two saved specs of one name (in any case) give one entry, and the second is reported', () => {
+    const read = readCustomModels([
+      { engine: 'wllama', name: 'Mine', url: GGUF_URL },
+      { engine: 'wllama', name: 'mine', url: 'https://example.org/other.gguf' },
+    ]);
+    expect(read.entries.map((e) => e.id)).toEqual(['Mine']);
+    expect(read.problems).toEqual(['Saved model "mine": another saved model has this name; this one was not loaded']);
+    expect(addCustomModel([{ engine: 'wllama', name: 'Mine', url: GGUF_URL }], { engine: 'wllama', name: 'mine', url: GGUF_URL }).map((s) => s.name)).toEqual(['mine']);
+  });
+
   it('adds cleaned specs, replaces one of the same name, removes by name', () => {
     let saved = addCustomModel([], { engine: 'wllama', name: ' mine ', url: ` ${GGUF_URL}` });
     expect(saved).toEqual([{ engine: 'wllama', name: 'mine', url: GGUF_URL }]);

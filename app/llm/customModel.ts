@@ -29,17 +29,35 @@ const MAX_NAME_LENGTH = 100;
 const CUSTOM_CONTEXT_LENGTH = 4096;
 /** llama.cpp's gguf-split names, which wllama expands into every shard's URL; wllama requires five digits. */
 const SHARD_PATTERN = /-(\d+)-of-(\d+)\.gguf$/i;
-// Only used to parse relative URLs: nothing is ever fetched from it.
-const PARSE_BASE = 'http://relative.invalid/';
+// Bidirectional overrides and isolates: "‮fuggm.gguf" shows one name and is another.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/u;
 
-/** The trimmed URL if it is http(s) or a path on this server; otherwise a CustomModelError naming the field. */
+/** The page's origin, which relative URLs are resolved against (a stand-in in Node, where there is no page). */
+function pageOrigin(): string {
+  const origin = globalThis.location?.origin;
+  return origin && origin !== 'null' ? origin : 'http://page.invalid';
+}
+
+/**
+ * The URL if it is http(s) or a path on this server; otherwise a CustomModelError naming the field. A URL on the
+ * page's own origin is kept as its path, so it counts as local; one on another origin is kept whole.
+ */
 function checkUrl(raw: unknown, field: CustomModelField, what: string): { url: string; pathname: string } {
   const url = typeof raw === 'string' ? raw.trim() : '';
   if (!url) throw new CustomModelError(`${what} is required.`, field);
   if (/\s/.test(url)) throw new CustomModelError(`${what} must not contain spaces: "${url}".`, field);
+  if (BIDI_CONTROLS.test(url) || CONTROLS.test(url)) throw new CustomModelError(`${what} contains invisible control characters; type it again.`, field);
+  // Browsers read "\" as "/" in http(s) URLs, so "/\evil.example/m.gguf" and "\\evil.example\m.gguf" are other
+  // origins that look like paths, as is "//evil.example/m.gguf": all refused rather than guessed at.
+  if (url.includes('\\')) throw new CustomModelError(`${what} must not contain backslashes (\\); use / — "${url}".`, field);
+  if (url.startsWith('//')) {
+    throw new CustomModelError(`${what} starts with //, which means another server: write it with https:// in front, or as a path on this server starting with a single /.`, field);
+  }
   let parsed: URL;
+  const origin = pageOrigin();
   try {
-    parsed = new URL(url, PARSE_BASE);
+    parsed = new URL(url, `${origin}/`);
   } catch {
     throw new CustomModelError(`${what} is not a valid URL: "${url}".`, field);
   }
@@ -49,7 +67,13 @@ function checkUrl(raw: unknown, field: CustomModelField, what: string): { url: s
       field,
     );
   }
-  return { url, pathname: decodeURIComponent(parsed.pathname) };
+  if (parsed.username || parsed.password) {
+    throw new CustomModelError(`${what} must not contain a user name or password (user:pass@): they would be saved and shown in plain text.`, field);
+  }
+  const relative = !/^[a-z][a-z0-9+.-]*:/i.test(url);
+  if (relative && parsed.origin !== origin) throw new CustomModelError(`${what} resolves to another server (${parsed.origin}); write the full URL instead.`, field);
+  const kept = parsed.origin === origin ? `${parsed.pathname}${parsed.search}` : url;
+  return { url: kept, pathname: decodeURIComponent(parsed.pathname) };
 }
 
 function lastSegment(pathname: string): string {
@@ -61,7 +85,7 @@ function checkName(raw: unknown, fallback: string): string {
   const name = (typeof raw === 'string' ? raw.trim() : '') || fallback;
   if (!name) throw new CustomModelError('Give the model a name.', 'name');
   if (name.length > MAX_NAME_LENGTH) throw new CustomModelError(`The name is longer than ${MAX_NAME_LENGTH} characters.`, 'name');
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new CustomModelError('The name contains control characters.', 'name');
+  if (CONTROLS.test(name) || BIDI_CONTROLS.test(name)) throw new CustomModelError('The name contains control characters.', 'name');
   if (CATALOG.some((e) => e.id === name)) {
     throw new CustomModelError(`"${name}" is the name of a built-in model; pick another name for yours.`, 'name');
   }
@@ -158,7 +182,7 @@ export function addCustomModel(saved: readonly CustomModelSpec[], spec: CustomMo
     entry.engine === 'wllama'
       ? { engine: 'wllama', name: entry.id, url: entry.url }
       : { engine: 'webllm', name: entry.id, modelUrl: entry.modelUrl, modelLibUrl: entry.modelLibUrl };
-  return [...saved.filter((s) => s.name !== entry.id), clean];
+  return [...saved.filter((s) => s.name.toLowerCase() !== entry.id.toLowerCase()), clean];
 }
 
 export function removeCustomModel(saved: readonly CustomModelSpec[], name: string): CustomModelSpec[] {
@@ -176,10 +200,15 @@ export function readCustomModels(saved: unknown): CustomModelsRead {
   const result: CustomModelsRead = { entries: [], problems: [] };
   if (saved === undefined || saved === null) return result;
   if (!Array.isArray(saved)) return { entries: [], problems: ['The saved custom models are not a list and were ignored.'] };
+  const ids = new Set<string>();
   for (const spec of saved) {
     try {
       if (typeof spec !== 'object' || spec === null) throw new Error('not an object');
-      result.entries.push(buildCustomModel(spec as CustomModelSpec));
+      const entry = buildCustomModel(spec as CustomModelSpec);
+      // Ids name models in settings and caches: a second spec of the same name (edited storage) is not loaded.
+      if (ids.has(entry.id.toLowerCase())) throw new Error('another saved model has this name; this one was not loaded');
+      ids.add(entry.id.toLowerCase());
+      result.entries.push(entry);
     } catch (error) {
       const name = (spec as { name?: unknown } | null)?.name;
       result.problems.push(`Saved model ${typeof name === 'string' ? `"${name}"` : '(unnamed)'}: ${error instanceof Error ? error.message : String(error)}`);
