@@ -4,7 +4,7 @@
 // bank of its own, opened with the app's own code (MemoryDB, the retrieval worker, MemoryBank, importBank, the
 // Memory Manager).
 import { createMemoryManager, type DialogueTurn } from '../app/agent/memoryManager';
-import { createHashingEmbedder, hashingEmbedding } from '../app/agent/testing/hashingEmbedder';
+import { createHashingEmbedder, hashingEmbedding } from '../app/embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from '../app/agent/testing/scriptedLlmClient';
 import { applyMemoryOps } from '../app/memory/applyMemoryOps';
 import { MemoryDB } from '../app/memory/db';

@@ -5,7 +5,7 @@
 // `openBank` gives it) with the real vector index, and the embedder the tests' hashing embedder: only the chat
 // model's prompt cache is measured, not embedding time.
 import { createTestRetrievalIndex } from '../app/agent/testing/agentTestBank';
-import { createHashingEmbedder } from '../app/agent/testing/hashingEmbedder';
+import { createHashingEmbedder } from '../app/embed/testing/hashingEmbedder';
 import { createMemoryManager, type DialogueTurn } from '../app/agent/memoryManager';
 import type { LLMClient } from '../app/llm/types';
 import { MemoryDB } from '../app/memory/db';

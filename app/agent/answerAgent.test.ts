@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryBank } from '../memory/memoryBank';
 import { createAnswerAgent, memoryDate } from './answerAgent';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from './testing/hashingEmbedder';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
 
 let bank: MemoryBank;

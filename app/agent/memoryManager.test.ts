@@ -8,7 +8,7 @@ import type { MemoryBank } from '../memory/memoryBank';
 import { dumpBank } from '../memory/testing/bankFixtures';
 import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn, type MemoryManagerEvent } from './memoryManager';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from './testing/hashingEmbedder';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient, type ScriptedReply } from './testing/scriptedLlmClient';
 
 const NS = 'user:melanie';

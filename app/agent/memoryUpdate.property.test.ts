@@ -15,7 +15,7 @@ import { dumpBank } from '../memory/testing/bankFixtures';
 import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn, type ShownMemory } from './memoryManager';
 import { FACTS_PER_TURN, json, malformedReplyArbitrary, SHOWN_SHORT_IDS, validEntries } from '../memory/faults/malformedModelOutputs';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from './testing/hashingEmbedder';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
 
 const NS = 'user:melanie';

@@ -23,7 +23,7 @@ import { PROMPT_VERSION as UPDATE_VERSION } from './prompts/memoryUpdatePrompt';
 import { createShortIdMap, inShortIds, remapMemoryUpdate } from './remapMemoryIds';
 import { resolveRelativeDates } from '../lib/calendar';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from './testing/hashingEmbedder';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
 
 const facts = factFixtures as FactFixtureFile;

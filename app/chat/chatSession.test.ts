@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAgentTestBank, seedMemories } from '../agent/testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from '../agent/testing/hashingEmbedder';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { LLMError } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER } from '../memory/types';

@@ -4,7 +4,7 @@
  * every batch the bank refuses or half-writes is the bank's fault, not the generator's. Runs in Node (the e2e and
  * bench drivers) and in the page (the soak) alike.
  */
-import { hashingEmbedding } from '../../agent/testing/hashingEmbedder';
+import { hashingEmbedding } from '../../embed/testing/hashingEmbedder';
 import type { MemoryOp, MemoryOpBatch } from '../memoryOps';
 import { mulberry32 } from '../testing/seededRandom';
 

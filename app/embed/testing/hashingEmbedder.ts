@@ -1,9 +1,9 @@
 /**
- * A deterministic bag-of-words embedder for the agents' unit tests (the real bge model is in the integration
+ * A deterministic bag-of-words embedder for unit tests and the fault harness (the real bge model is in the integration
  * tests): each lower-cased word is hashed to one of `dims` slots with a ±1 sign, and the vector is normalized.
  * Texts sharing words get a positive cosine, so retrieval in unit tests behaves like retrieval, in microseconds.
  */
-import type { Embedder } from '../../embed/embedder';
+import type { Embedder } from '../embedder';
 import { DEFAULT_EMBEDDING_DIMS } from '../../memory/memoryOps';
 
 function fnv1a(word: string): number {
