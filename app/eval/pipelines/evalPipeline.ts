@@ -8,7 +8,7 @@ import type { ChatMessage, LLMClient } from '../../llm/types';
 import type { MemoryBank } from '../../memory/memoryBank';
 import type { LocomoConversation, LocomoTurn } from '../locomo';
 
-export const PIPELINE_NAMES = ['ours', 'mem0', 'rag', 'full'] as const;
+export const PIPELINE_NAMES = ['ours', 'mem0', 'rag', 'full', 'evidence'] as const;
 export type PipelineName = (typeof PIPELINE_NAMES)[number];
 
 export function isPipelineName(value: string): value is PipelineName {

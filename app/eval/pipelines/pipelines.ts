@@ -1,11 +1,12 @@
 /** The compared pipelines by name, in the order reports list them. */
 import type { EvalPipeline, PipelineName } from './evalPipeline';
+import { evidencePipeline } from './evidencePipeline';
 import { fullContextPipeline } from './fullContextPipeline';
 import { mem0Pipeline } from './mem0Pipeline';
 import { oursPipeline } from './oursPipeline';
 import { ragPipeline } from './ragPipeline';
 
-export const PIPELINES: Record<PipelineName, EvalPipeline> = { ours: oursPipeline, mem0: mem0Pipeline, rag: ragPipeline, full: fullContextPipeline };
+export const PIPELINES: Record<PipelineName, EvalPipeline> = { ours: oursPipeline, mem0: mem0Pipeline, rag: ragPipeline, full: fullContextPipeline, evidence: evidencePipeline };
 
 /** "ours,rag" → the pipelines, each once; an unknown name is an error that lists the known ones. */
 export function parsePipelineList(value: string): PipelineName[] {

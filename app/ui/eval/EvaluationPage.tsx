@@ -34,6 +34,7 @@ const PIPELINE_LABELS: Record<PipelineName, string> = {
   mem0: 'mem0-style (facts + heuristic update)',
   rag: 'naive RAG (top-k turns)',
   full: 'full context',
+  evidence: 'Answer Agent over evidence observations (the training prompts)',
 };
 
 /** FNV-1a of the file's text: a checkpoint is resumed only on the same data. */
