@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSSE, readSSEData, type SSEMessage } from './sse';
+import { readSSE, type SSEMessage } from './sse';
 
 const encoder = new TextEncoder();
 
@@ -35,12 +35,6 @@ function byteByByte(text: string): Uint8Array[] {
 async function collect(chunks: Uint8Array[]): Promise<SSEMessage[]> {
   const out: SSEMessage[] = [];
   for await (const m of readSSE(body(chunks).stream)) out.push(m);
-  return out;
-}
-
-async function collectData(chunks: Uint8Array[]): Promise<string[]> {
-  const out: string[] = [];
-  for await (const d of readSSEData(body(chunks).stream)) out.push(d);
   return out;
 }
 
@@ -131,22 +125,5 @@ describe('readSSE', () => {
     })().catch((e: unknown) => e);
     expect((error as Error).name).toBe('AbortError');
     expect(seen.length).toBeLessThanOrEqual(1);
-  });
-});
-
-describe('readSSEData', () => {
-  it('yields data payloads and stops at [DONE], cancelling whatever follows', async () => {
-    const b = body([encoder.encode('data: {"a":1}\n\n: c\n\ndata: [DONE]\n\n'), encoder.encode('data: after\n\n')]);
-    const out: string[] = [];
-    for await (const d of readSSEData(b.stream)) out.push(d);
-    expect(out).toEqual(['{"a":1}']);
-    expect(b.cancelled()).toBe(true);
-  });
-
-  it('reads an OpenAI-shaped stream split into byte chunks', async () => {
-    const chunks = ['{"choices":[{"delta":{"content":"Héllo"}}]}', '{"choices":[{"delta":{"content":" wörld 🌍"}}]}'];
-    const text = chunks.map((c) => `data: ${c}\r\n\r\n`).join('') + 'data: [DONE]\r\n\r\n';
-    expect(await collectData(byteByByte(text))).toEqual(chunks);
-    expect(await collectData(splitAt(text, [3, 17, 40, 41, 90]))).toEqual(chunks);
   });
 });
