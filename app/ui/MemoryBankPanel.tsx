@@ -1,9 +1,10 @@
 import { useLiveQuery } from 'dexie-react-hooks';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import type { BankHybridSearchResult, MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER, type HistoryOp } from '../memory/types';
 import type { RetrieverRanks } from '../retrieval/fusion';
+import type { HybridSearchOptions } from '../retrieval/hybridSearch';
 import { MemoryDetail } from './MemoryDetail';
 import { useBusyTask } from './useBusyTask';
 
@@ -26,6 +27,19 @@ const LIST_LIMIT = 200;
 export function describeRanks(ranks: RetrieverRanks): string {
   const parts = [ranks.lexical !== undefined ? `lexical #${ranks.lexical}` : null, ranks.dense !== undefined ? `dense #${ranks.dense}` : null];
   return parts.filter(Boolean).join(', ');
+}
+
+interface SearchRequest {
+  query: string;
+  vector: Float32Array | null;
+  options: HybridSearchOptions;
+}
+
+interface SearchState {
+  request: SearchRequest;
+  result: BankHybridSearchResult;
+  /** True once the search ran again because the bank changed after it. */
+  refreshed: boolean;
 }
 
 interface ListedMemory {
@@ -70,8 +84,37 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
 
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
-  const [result, setResult] = useState<BankHybridSearchResult | null>(null);
+  const [search, setSearch] = useState<SearchState | null>(null);
   const { busy, problem, setProblem, run } = useBusyTask();
+
+  // Results never go stale. Every change to the bank writes a history row (a wipe empties the table), so this count
+  // moves with every edit, delete, add, import or wipe, here, in the chat or in another tab; the search then runs
+  // again with the same query and vector. Until it has, hits are shown through a live read of their memories: a
+  // deleted one drops out at once and an edited one shows its new text.
+  const bankVersion = useLiveQuery(() => db.memoryHistory.count(), [db]);
+  const hitKey = (search?.result.hits ?? []).map((h) => h.memory.id).join('\n');
+  const liveHits = useLiveQuery(async () => ({ key: hitKey, records: await db.memories.bulkGet(hitKey ? hitKey.split('\n') : []) }), [db, hitKey]);
+  const searchedAt = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (!search || bankVersion === undefined) return;
+    if (searchedAt.current === undefined || searchedAt.current === bankVersion) return;
+    searchedAt.current = bankVersion;
+    const { request } = search;
+    let live = true;
+    bank
+      .hybridSearch(request.query, request.vector, request.options)
+      .then((result) => live && setSearch({ request, result, refreshed: true }))
+      .catch((e: unknown) => live && setProblem(`Search could not be refreshed: ${e instanceof Error ? e.message : String(e)}`));
+    return () => {
+      live = false;
+    };
+  }, [bankVersion, bank, search, setProblem]);
+  const shownHits = (search?.result.hits ?? []).flatMap((h, i) => {
+    // Until the live read has caught up with these hits (a new search), they show as the search returned them.
+    if (liveHits?.key !== hitKey) return [h];
+    const current = liveHits.records[i];
+    return current ? [{ ...h, memory: current }] : [];
+  });
 
   const addNamespace = nsFilter === ALL ? namespace : nsFilter;
   const addMemory = () =>
@@ -92,11 +135,15 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
       if (!applied.ok) setProblem(`Not deleted: ${applied.errors.map((e) => e.reason).join('; ')}`);
     });
 
-  const search = () =>
+  const runSearch = () =>
     run(async () => {
       // The agents' retrieval: lexical + dense fused; without the embedding model, lexical only (and it says so).
       const vector = embedder ? await embedder.embed([query]) : null;
-      setResult(await bank.hybridSearch(query, vector, { k: retrievalK, ...(nsFilter === ALL ? {} : { namespaces: [nsFilter] }) }));
+      const request: SearchRequest = { query, vector, options: { k: retrievalK, ...(nsFilter === ALL ? {} : { namespaces: [nsFilter] }) } };
+      const version = bankVersion;
+      const result = await bank.hybridSearch(request.query, request.vector, request.options);
+      searchedAt.current = version;
+      setSearch({ request, result, refreshed: false });
     });
 
   return (
@@ -131,7 +178,7 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
           className="row"
           onSubmit={(e) => {
             e.preventDefault();
-            void search();
+            void runSearch();
           }}
           role="search"
         >
@@ -141,16 +188,21 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
             Search
           </button>
         </form>
-        {result && (
+        {search && (
           <div className="search-result">
-            {result.denseOff && (
+            {search.result.denseOff && (
               <p className="note" data-testid="dense-off">
-                {result.denseOff}
+                {search.result.denseOff}
               </p>
             )}
-            {result.hits.length === 0 && <p className="note">No memory matches.</p>}
+            {search.refreshed && (
+              <p className="note" data-testid="search-refreshed">
+                The bank changed since you searched: these results are from searching again.
+              </p>
+            )}
+            {shownHits.length === 0 && <p className="note">No memory matches.</p>}
             <ol className="memory-list" data-testid="search-hits" aria-label="Search results, best first">
-              {result.hits.map((h) => (
+              {shownHits.map((h) => (
                 <li key={h.memory.id}>
                   <button type="button" className="link memory-text" onClick={() => onSelect(h.memory.id)}>
                     {h.memory.text}
