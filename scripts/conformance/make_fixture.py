@@ -5,10 +5,14 @@ per-category F1; nltk==3.9.1 with NLTK's English punkt_tab tables). app/eval/met
 compares app/eval/metrics.ts with every value. Run on demand (npm test never needs Python):
 
     scripts/conformance/setup.sh
-    scripts/conformance/.venv/bin/python scripts/conformance/make_fixture.py [--locomo ../shared/datasets/locomo/locomo-dev.json]
+    scripts/conformance/.venv/bin/python scripts/conformance/make_fixture.py
+    # a larger check, not committed: LoCoMo's own answers and turns
+    scripts/conformance/.venv/bin/python scripts/conformance/make_fixture.py --locomo ../shared/datasets/locomo/locomo-dev.json \
+        --seed 7 --count 20000 --out /tmp/big-fixture.json
 
-The pairs are generated here, seeded, from LoCoMo-format answers and turns (the dataset's, when --locomo is
-given, else only the built-in sentences below) and perturbations of them that exercise what the tokenizers,
+The pairs are generated here, seeded, from the project's own LoCoMo-format file (app/eval/fixtures/locomo-fixture.json:
+its answers and turns; no LoCoMo text, whose CC BY-NC licence keeps it out of the repository), the templated
+answers and sentences below, and perturbations of them that exercise what the tokenizers,
 the stemmer and the normalizer treat specially: several sentences, abbreviations, curly quotes and guillemets,
 backticks, contractions, numbers, dates, ellipses, dashes, brackets, accented names, and the whitespace that
 Python and JavaScript classify differently (U+FEFF, \\x1c-\\x1f, \\x85, U+00A0, U+2009, U+3000). The committed
@@ -29,6 +33,7 @@ ROOT = HERE.parents[1]
 NLTK_DATA = HERE / ".venv" / "nltk_data"
 PUNKT_JSON = ROOT / "app" / "eval" / "nltk" / "punktEnglish.json"
 OUT = ROOT / "app" / "eval" / "metrics.conformance.json"
+PROJECT_LOCOMO = ROOT / "app" / "eval" / "fixtures" / "locomo-fixture.json"
 SEED = 20
 
 
@@ -52,8 +57,8 @@ def install_punkt_tab():
 
 
 BUILTIN_SENTENCES = [
-    "Caroline went to the LGBTQ support group on 7 May 2023.",
-    "Melanie painted a sunrise in 2022. She loved it!",
+    "Ava went to the book club on 7 May 2023.",
+    "Gina painted a harbour at dawn in 2022. She loved it!",
     "Dr. Smith moved to the U.S. in Jan. 2020, then to Washington, D.C.",
     "He said, “I can't believe it's already June.” Then he left.",
     "She's been running since 3 p.m. -- isn't that a lot?",
@@ -89,6 +94,32 @@ WORDS = ["running", "hopefully", "dying", "may", "one", "ones", "generously", "h
          "gently", "early", "only", "singly", "atlases", "cosmos", "bias", "andes", "howe", "herring", "earring", "outing",
          "canning", "generate", "general", "generic", "communism", "communication", "university", "universe", "a", "an", "the", "and",
          "Andes", "Anderson", "theater", "analysis", "Theo", "l'an", "A-Team", "and/or", "the_best", "an_apple"]
+
+
+NAMES = ["Ava", "Jon", "Gina", "Omar", "Priya", "Tomás", "María", "Zoë", "Björn", "Chloé", "Kenji", "Ngozi", "Dr. Lee", "Mrs. Park"]
+PLACES = ["Lisbon", "São Paulo", "the U.K.", "Kyoto", "Reykjavík", "New York", "the Alps", "Zürich", "a lake in Maine", "Washington, D.C."]
+THINGS = ["a pottery class", "a charity run", "painting a sunrise", "the dance studio", "her sister's wedding", "a camping trip",
+          "the adoption agency", "a poetry reading", "his first marathon", "a cooking course", "volunteering at a shelter",
+          "the book club", "learning the violin", "a road trip", "the science fair", "a job interview", "the farmers' market"]
+REASONS = ["she loves the outdoors", "he said so in May", "it's close to home", "they'd planned it for years", "the kids enjoyed it"]
+TEMPLATES = [
+    "{n} went to {t} on {d}.", "{n} and {n2} visited {p} in {y}. They loved it!", "{n} said: “I can't wait for {t}.”",
+    "After {t}, {n} moved to {p}... it was a big change.", "{n}'s favourite was {t} -- not {t2}.", "Did {n} enjoy {t}? Yes, a lot.",
+    "{n} has been to {p}, {p2} and {p3}.", "It was {d}; {n} remembers it well.", "On {d} {n} started {t}. Then {n2} joined.",
+    "{n} ({a} years old) likes {t} and {t2}.", "`{t}' was what {n} called it.", "{n} won't skip {t}; she's committed.",
+]
+ANSWER_TEMPLATES = [
+    ("{d}", 2), ("{y}", 2), ("the week before {d}", 2), ("{t}", 4), ("{p}", 4), ("{n}", 4), ("{t}, {t2}", 1),
+    ("{p}, {p2}, {p3}", 1), ("{n}, {n2}", 1), ("Likely yes; because {r}", 3), ("Probably not; {r}", 3), ("{a}", 4),
+    ("{n}'s {t}", 4), ("\"{t}\"", 4), ("{t} and {t2}", 4),
+]
+
+
+def templated(rng, template):
+    d = rng.choice(DATES[:8])
+    return template.format(n=rng.choice(NAMES), n2=rng.choice(NAMES), p=rng.choice(PLACES), p2=rng.choice(PLACES),
+                           p3=rng.choice(PLACES), t=rng.choice(THINGS), t2=rng.choice(THINGS), d=d, y=rng.choice(["2019", "2022", "2023", "1999"]),
+                           a=rng.choice(["3", "7", "12", "41"]), r=rng.choice(REASONS))
 
 
 def space_variants(text, rng):
@@ -162,8 +193,10 @@ def load_locomo(path):
 
 
 def build_pairs(answers, turns, rng, count):
-    pool = BUILTIN_SENTENCES + turns
+    pool = BUILTIN_SENTENCES + turns + [templated(rng, rng.choice(TEMPLATES)) for _ in range(300)]
     golds = answers + [(s, rng.choice([1, 2, 3, 4])) for s in BUILTIN_SENTENCES] + [(d, 2) for d in DATES]
+    golds += [(templated(rng, t), c) for t, c in ANSWER_TEMPLATES for _ in range(20)]
+    golds += [(a, 5) for a in ["rest matters more than speed", "looking at piano teachers", "a red bike", "she moved to Lisbon"]]
     pairs = []
     # Every category, every perturbation kind: cycle through the golds, the kinds drawn at random.
     while len(pairs) < count:
@@ -214,7 +247,7 @@ def tokenizer_cases(turns, rng):
     """Texts in their own case (Punkt's orthographic heuristics read case) with NLTK's sentences and words."""
     from nltk.tokenize import sent_tokenize, word_tokenize
 
-    texts = BUILTIN_SENTENCES + rng.sample(turns, min(len(turns), 300))
+    texts = BUILTIN_SENTENCES + rng.sample(turns, min(len(turns), 300)) + [templated(rng, t) for t in TEMPLATES for _ in range(12)]
     texts += [space_variants(t, rng) for t in rng.sample(texts, 80) if " " in t]
     texts += [" ".join(rng.sample(BUILTIN_SENTENCES, 3)) for _ in range(40)]
     return [{"text": t, "sentences": sent_tokenize(t), "words": word_tokenize(t)} for t in texts]
@@ -232,19 +265,20 @@ def stem_cases(answers, turns, pairs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--locomo", help="a LoCoMo-format JSON whose answers and turns seed the pairs")
+    parser.add_argument("--locomo", default=str(PROJECT_LOCOMO), help="a LoCoMo-format JSON whose answers and turns seed the pairs (default: the project's own)")
     parser.add_argument("--count", type=int, default=2400, help="pairs built from answers (a sixth more from turns)")
     parser.add_argument("--seed", type=int, default=SEED, help="another seed gives other pairs (e.g. a larger check, not committed)")
     parser.add_argument("--out", default=str(OUT), help="where to write the fixture")
     args = parser.parse_args()
     install_punkt_tab()
     sys.path.insert(0, str(HERE))
-    answers, turns = load_locomo(args.locomo) if args.locomo else ([], [])
+    answers, turns = load_locomo(args.locomo)
     pairs = build_pairs(answers, turns, random.Random(args.seed), args.count)
     scored = score(pairs)
     import nltk
 
     fixture = {
+        "source": Path(args.locomo).name,
         "about": "Expected metric values from the reference code (scripts/conformance/reference_metrics.py: Mem0 "
         "evaluation/metrics/utils.py d85fcda, LoCoMo task_eval/evaluation.py 9228632) under nltk "
         f"{nltk.__version__}; regenerate with scripts/conformance/make_fixture.py",
