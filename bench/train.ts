@@ -1,0 +1,73 @@
+/**
+ * npm run bench:train: the learning loop end to end on this machine, base and trained model scored side by side.
+ *
+ * 1. the base GGUF answers every scored conv-30 (val) question through the eval CLI's `evidence` pipeline
+ *    (node-llama-cpp, app/eval's metrics) — questions the run never trains on;
+ * 2. npm run train's code trains the Answer Agent with GRPO on conv-26 (train) and exports a GGUF;
+ * 3. the trained GGUF answers the same val questions through the same pipeline.
+ *
+ * Prints one line: train reward_before/after (mean sampled reward of the first and last quarter of the steps),
+ * val F1 and EM before/after, steps, minutes. Extra flags go to npm run train (e.g. --steps 24 --lr 1e-4).
+ *
+ *   npm run bench:train [-- --steps 12 --batch 8 --lr 2e-4 --val-limit 81]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_DATA, planTraining, REPO_ROOT, runTraining } from '../scripts/train';
+import { TEST_CHAT_GGUF_PATH } from '../scripts/test-models';
+
+/** The configuration that ran here (see docs/training.md for what was tried). */
+const BENCH_TRAIN_FLAGS = ['--lora', '--lora-rank', '16', '--reward', 'f1', '--questions', '16', '--group-size', '4', '--batch', '8', '--steps', '12', '--lr', '2e-4', '--max-completion-tokens', '40'];
+
+interface Scores {
+  f1: number;
+  em: number;
+  questions: number;
+  /** The pipeline's description (prompt versions): both sides must be scored on the same prompt. */
+  description: string;
+}
+
+function scoreOnVal(model: string, out: string, limit: number | null, data: string): Scores {
+  const args = ['tsx', 'scripts/eval.ts', '--data', data, '--split', 'val', '--pipeline', 'evidence', '--no-judge', '--backend', 'gguf', '--model', model, '--threads', '1', '--quiet', '--fresh', '--out', out];
+  if (limit) args.push('--limit', String(limit));
+  const r = spawnSync('npx', args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`the eval CLI failed on ${model} (exit ${r.status ?? r.signal})`);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { summaries: { pipeline: string; overall: { questions: number; f1: number; exactMatch: number } }[] };
+  const overall = report.summaries.find((s) => s.pipeline === 'evidence')!.overall;
+  return { f1: overall.f1, em: overall.exactMatch, questions: overall.questions, description: JSON.stringify((report as { descriptions?: unknown }).descriptions ?? null) };
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+const argv = process.argv.slice(2);
+const valLimitAt = argv.indexOf('--val-limit');
+const valLimit = valLimitAt >= 0 ? Number(argv[valLimitAt + 1]) : null;
+const trainArgs = valLimitAt >= 0 ? [...argv.slice(0, valLimitAt), ...argv.slice(valLimitAt + 2)] : argv;
+const dataAt = trainArgs.indexOf('--data');
+const data = dataAt >= 0 ? trainArgs[dataAt + 1]! : DEFAULT_DATA;
+
+const started = Date.now();
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const out = path.join(REPO_ROOT, 'train', 'runs', `bench-${stamp}`);
+// Checked before anything runs: a bad flag or a missing file stops here.
+const plan = planTraining([...BENCH_TRAIN_FLAGS, ...trainArgs, '--out', out]);
+mkdirSync(out, { recursive: true });
+const base = scoreOnVal(TEST_CHAT_GGUF_PATH, path.join(out, 'val-base.json'), valLimit, data);
+console.error(`bench:train: base model val F1 ${base.f1.toFixed(4)} EM ${base.em.toFixed(4)} on ${base.questions} conv-30 questions`);
+const outcome = runTraining(plan);
+if (!outcome.gguf) throw new Error('the run exported no GGUF (--export none?): nothing to score');
+const trained = scoreOnVal(outcome.gguf, path.join(out, 'val-trained.json'), valLimit, data);
+if (trained.description !== base.description) {
+  throw new Error(`the Answer Agent's prompt changed during the run (${base.description} → ${trained.description}): before and after are not comparable; run again`);
+}
+const quarter = Math.max(1, Math.floor(outcome.rewards.length / 4));
+const minutes = (Date.now() - started) / 60000;
+console.log(
+  `train reward_before=${mean(outcome.rewards.slice(0, quarter)).toFixed(4)} reward_after=${mean(outcome.rewards.slice(-quarter)).toFixed(4)} ` +
+    `val_f1_before=${base.f1.toFixed(4)} val_f1_after=${trained.f1.toFixed(4)} val_em_before=${base.em.toFixed(4)} val_em_after=${trained.em.toFixed(4)} ` +
+    `steps=${outcome.steps} minutes=${minutes.toFixed(1)}`,
+);
+console.error(`bench:train: ${trained.questions} val questions; run folder ${path.relative(REPO_ROOT, out)} (train-log.jsonl, val-base.json, val-trained.json, ${path.basename(outcome.gguf)})`);
