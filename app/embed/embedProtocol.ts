@@ -1,122 +1,73 @@
 /**
- * The one message protocol between the page (embedClient.ts) and the embedding worker (workers/embed.worker.ts).
+ * The one message protocol between the page (embedClient.ts) and the embedding worker (workers/embed.worker.ts),
+ * defined once as valibot schemas; the message types and the guards both sides validate with come from them.
  *
  * Discriminated unions keyed by `type`; every request carries an `id` that its responses echo (progress events
  * belong to the `load` request that caused them). `embedded.vectors` travels as a transferred buffer, not a copy.
  */
+import * as v from 'valibot';
+import { count, errorReply, finiteNumber, float32Array, guard, requestId as id } from '../lib/protocolSchemas';
 import type { EmbedProgress, WasmPaths } from './embedder';
 
-export type EmbedRequest =
-  | {
-      type: 'load';
-      id: number;
-      modelId: string;
-      /** Folder (URL or path) holding `<modelId>/…`, e.g. `/models/transformers/`; unset → Hugging Face hub. */
-      localModelBaseUrl?: string;
-      /** Overrides the worker's own self-hosted ONNX Runtime WASM files. */
-      wasmPaths?: WasmPaths;
-    }
-  | { type: 'embed'; id: number; texts: string[]; batchSize?: number }
-  | { type: 'dispose'; id: number };
+const wasmPaths = v.union([v.string(), v.object({ mjs: v.optional(v.string()), wasm: v.optional(v.string()) })]);
 
-export type EmbedResponse =
-  | ({ type: 'progress'; id: number } & EmbedProgress)
-  | { type: 'loaded'; id: number; modelId: string; dims: number; loadMs: number }
-  | {
-      type: 'embedded';
-      id: number;
-      /** Packed `count * dims` unit vectors in the order of the request's texts. */
-      vectors: Float32Array;
-      count: number;
-      dims: number;
-      ms: number;
-    }
-  | { type: 'disposed'; id: number }
-  /** `id` is null when the failing message carried no usable id (a malformed request). */
-  | { type: 'error'; id: number | null; message: string };
+const embedProgress = v.object({
+  status: v.picklist(['initiate', 'download', 'progress', 'done', 'total', 'ready']),
+  file: v.string(),
+  loaded: finiteNumber,
+  total: finiteNumber,
+});
 
-export type EmbedRequestType = EmbedRequest['type'];
-export type EmbedResponseType = EmbedResponse['type'];
-
-type Fields = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null;
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isOptionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
-
-function isWasmPaths(v: unknown): v is WasmPaths {
-  if (typeof v === 'string') return true;
-  return isObject(v) && isOptionalString(v.mjs) && isOptionalString(v.wasm);
-}
-
-const PROGRESS_STATUSES: ReadonlySet<unknown> = new Set<EmbedProgress['status']>([
-  'initiate',
-  'download',
-  'progress',
-  'done',
-  'total',
-  'ready',
+const embedRequestSchema = v.variant('type', [
+  v.object({
+    type: v.literal('load'),
+    id,
+    modelId: v.string(),
+    /** Folder (URL or path) holding `<modelId>/…`, e.g. `/models/transformers/`; unset → Hugging Face hub. */
+    localModelBaseUrl: v.optional(v.string()),
+    /** Overrides the worker's own self-hosted ONNX Runtime WASM files. */
+    wasmPaths: v.optional(wasmPaths),
+  }),
+  v.object({ type: v.literal('embed'), id, texts: v.array(v.string()), batchSize: v.optional(v.pipe(count, v.minValue(1))) }),
+  v.object({ type: v.literal('dispose'), id }),
 ]);
 
+const embedResponseSchema = v.variant('type', [
+  v.object({ type: v.literal('progress'), id, ...embedProgress.entries }),
+  v.object({ type: v.literal('loaded'), id, modelId: v.string(), dims: count, loadMs: finiteNumber }),
+  v.pipe(
+    v.object({
+      type: v.literal('embedded'),
+      id,
+      /** Packed `count * dims` unit vectors in the order of the request's texts. */
+      vectors: float32Array,
+      count,
+      dims: count,
+      ms: finiteNumber,
+    }),
+    v.check((msg) => msg.vectors.length === msg.count * msg.dims, 'vectors must hold count × dims numbers'),
+  ),
+  v.object({ type: v.literal('disposed'), id }),
+  errorReply,
+]);
+
+export type EmbedRequest = v.InferOutput<typeof embedRequestSchema>;
+export type EmbedResponse = v.InferOutput<typeof embedResponseSchema>;
+
+// The embedder's own types and the protocol's must not drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const progressMatches: Same<v.InferOutput<typeof embedProgress>, EmbedProgress> = true;
+const wasmPathsMatch: Same<v.InferOutput<typeof wasmPaths>, WasmPaths> = true;
+void progressMatches;
+void wasmPathsMatch;
+
 /** Validates a message arriving at the worker. */
-export function isEmbedRequest(msg: unknown): msg is EmbedRequest {
-  if (!isObject(msg) || !isId(msg.id)) return false;
-  switch (msg.type) {
-    case 'load':
-      return (
-        typeof msg.modelId === 'string' &&
-        isOptionalString(msg.localModelBaseUrl) &&
-        (msg.wasmPaths === undefined || isWasmPaths(msg.wasmPaths))
-      );
-    case 'embed':
-      return (
-        Array.isArray(msg.texts) &&
-        msg.texts.every((t) => typeof t === 'string') &&
-        (msg.batchSize === undefined || (isCount(msg.batchSize) && msg.batchSize > 0))
-      );
-    case 'dispose':
-      return true;
-    default:
-      return false;
-  }
-}
+export const isEmbedRequest = guard(embedRequestSchema);
 
 /** Validates a message arriving at the page from the worker. */
-export function isEmbedResponse(msg: unknown): msg is EmbedResponse {
-  if (!isObject(msg)) return false;
-  switch (msg.type) {
-    case 'progress':
-      return (
-        isId(msg.id) &&
-        PROGRESS_STATUSES.has(msg.status) &&
-        typeof msg.file === 'string' &&
-        isNumber(msg.loaded) &&
-        isNumber(msg.total)
-      );
-    case 'loaded':
-      return isId(msg.id) && typeof msg.modelId === 'string' && isCount(msg.dims) && isNumber(msg.loadMs);
-    case 'embedded':
-      return (
-        isId(msg.id) &&
-        msg.vectors instanceof Float32Array &&
-        isCount(msg.count) &&
-        isCount(msg.dims) &&
-        msg.vectors.length === msg.count * msg.dims &&
-        isNumber(msg.ms)
-      );
-    case 'disposed':
-      return isId(msg.id);
-    case 'error':
-      return (msg.id === null || isId(msg.id)) && typeof msg.message === 'string';
-    default:
-      return false;
-  }
-}
+export const isEmbedResponse = guard(embedResponseSchema);
 
 /** The buffers to transfer (not copy) with a response: the vectors of an `embedded` response. */
 export function transferablesOf(msg: EmbedResponse): Transferable[] {
   return msg.type === 'embedded' ? [msg.vectors.buffer as ArrayBuffer] : [];
 }
-

@@ -1,123 +1,73 @@
 /**
  * The one message protocol between the page (retrievalClient.ts) and the retrieval worker
- * (workers/retrieval.worker.ts), which keeps the memory bank's embeddings in a VectorIndex.
+ * (workers/retrieval.worker.ts), which keeps the memory bank's embeddings in a VectorIndex; defined once as valibot
+ * schemas, from which the message types and the guards both sides validate with come.
  *
  * Discriminated unions keyed by `type`; every request carries an `id` that its one response echoes. Requests are
  * handled in order, so a search sent after a patch sees the patch. Vectors travel as transferred buffers, not
  * copies: a bulk load's packed matrix, each upsert's vector, a search's query.
  */
+import * as v from 'valibot';
+import { count, errorReply, finiteNumber, float32Array, guard, requestId as id } from '../lib/protocolSchemas';
 import type { KernelChoice, KernelName } from './simd/rowMatrix';
 
-export interface PackedVectorsMessage {
-  ids: string[];
-  namespaces: string[];
-  /** `ids.length × dims` floats, row i for ids[i]. */
-  vectors: Float32Array;
-}
+const strings = v.array(v.string());
+const kernelChoice = v.picklist(['auto', 'wasm-simd', 'js']);
+const kernelName = v.picklist(['wasm-simd', 'js']);
 
-export interface UpsertMessage {
-  id: string;
-  namespace: string;
-  vector: Float32Array;
-}
+const packedVectors = v.pipe(
+  v.object({
+    ids: strings,
+    namespaces: strings,
+    /** `ids.length × dims` floats, row i for ids[i]. */
+    vectors: float32Array,
+  }),
+  v.check((p) => p.namespaces.length === p.ids.length, 'needs one namespace per id'),
+  // The index checks the exact dims; here only that the rows divide the buffer evenly.
+  v.check((p) => (p.ids.length === 0 ? p.vectors.length === 0 : p.vectors.length % p.ids.length === 0), 'rows must divide the vectors evenly'),
+);
 
-export interface RetrievalHit {
-  id: string;
-  namespace: string;
-  score: number;
-}
+const upsert = v.object({ id: v.string(), namespace: v.string(), vector: float32Array });
+const hit = v.object({ id: v.string(), namespace: v.string(), score: finiteNumber });
 
-export type RetrievalRequest =
+const retrievalRequestSchema = v.variant('type', [
   /** Starts (or restarts, empty) the index. */
-  | { type: 'load'; id: number; dims: number; kernel?: KernelChoice }
+  v.object({ type: v.literal('load'), id, dims: v.pipe(count, v.minValue(1)), kernel: v.optional(kernelChoice) }),
   /** Replaces the whole content. */
-  | { type: 'bulkLoad'; id: number; entries: PackedVectorsMessage }
+  v.object({ type: v.literal('bulkLoad'), id, entries: packedVectors }),
   /** One applied batch: removes first, then upserts; all or nothing. */
-  | { type: 'patch'; id: number; upserts: UpsertMessage[]; removes: string[] }
-  | { type: 'search'; id: number; query: Float32Array; k: number; namespaces?: string[] }
-  | { type: 'clear'; id: number };
+  v.object({ type: v.literal('patch'), id, upserts: v.array(upsert), removes: strings }),
+  v.object({ type: v.literal('search'), id, query: float32Array, k: count, namespaces: v.optional(strings) }),
+  v.object({ type: v.literal('clear'), id }),
+]);
 
-export type RetrievalResponse =
-  | { type: 'ready'; id: number; dims: number; kernel: KernelName }
+const retrievalResponseSchema = v.variant('type', [
+  v.object({ type: v.literal('ready'), id, dims: count, kernel: kernelName }),
   /** The index's size after a bulkLoad, patch or clear. */
-  | { type: 'ok'; id: number; size: number }
+  v.object({ type: v.literal('ok'), id, size: count }),
   /** `ms`: the search's time inside the worker. */
-  | { type: 'results'; id: number; hits: RetrievalHit[]; ms: number }
-  /** `id` is null when the failing message carried no usable id (a malformed request). */
-  | { type: 'error'; id: number | null; message: string };
+  v.object({ type: v.literal('results'), id, hits: v.array(hit), ms: finiteNumber }),
+  errorReply,
+]);
 
-export type RetrievalRequestType = RetrievalRequest['type'];
-export type RetrievalResponseType = RetrievalResponse['type'];
+export type PackedVectorsMessage = v.InferOutput<typeof packedVectors>;
+export type UpsertMessage = v.InferOutput<typeof upsert>;
+export type RetrievalHit = v.InferOutput<typeof hit>;
+export type RetrievalRequest = v.InferOutput<typeof retrievalRequestSchema>;
+export type RetrievalResponse = v.InferOutput<typeof retrievalResponseSchema>;
 
-type Fields = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null;
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
-const KERNEL_CHOICES: ReadonlySet<unknown> = new Set<KernelChoice>(['auto', 'wasm-simd', 'js']);
-const KERNELS: ReadonlySet<unknown> = new Set<KernelName>(['wasm-simd', 'js']);
-
-function isPackedVectors(v: unknown): v is PackedVectorsMessage {
-  return (
-    isObject(v) &&
-    isStrings(v.ids) &&
-    isStrings(v.namespaces) &&
-    v.namespaces.length === v.ids.length &&
-    v.vectors instanceof Float32Array &&
-    // The index checks the exact dims; here only that the rows divide the buffer evenly.
-    (v.ids.length === 0 ? v.vectors.length === 0 : v.vectors.length % v.ids.length === 0)
-  );
-}
-
-function isUpsert(v: unknown): v is UpsertMessage {
-  return isObject(v) && typeof v.id === 'string' && typeof v.namespace === 'string' && v.vector instanceof Float32Array;
-}
-
-function isHit(v: unknown): v is RetrievalHit {
-  return isObject(v) && typeof v.id === 'string' && typeof v.namespace === 'string' && isNumber(v.score);
-}
+// The kernels' own names and the protocol's must not drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const kernelChoicesMatch: Same<v.InferOutput<typeof kernelChoice>, KernelChoice> = true;
+const kernelNamesMatch: Same<v.InferOutput<typeof kernelName>, KernelName> = true;
+void kernelChoicesMatch;
+void kernelNamesMatch;
 
 /** Validates a message arriving at the worker. */
-export function isRetrievalRequest(msg: unknown): msg is RetrievalRequest {
-  if (!isObject(msg) || !isId(msg.id)) return false;
-  switch (msg.type) {
-    case 'load':
-      return isCount(msg.dims) && msg.dims > 0 && (msg.kernel === undefined || KERNEL_CHOICES.has(msg.kernel));
-    case 'bulkLoad':
-      return isPackedVectors(msg.entries);
-    case 'patch':
-      return Array.isArray(msg.upserts) && msg.upserts.every(isUpsert) && isStrings(msg.removes);
-    case 'search':
-      return (
-        msg.query instanceof Float32Array &&
-        isCount(msg.k) &&
-        (msg.namespaces === undefined || isStrings(msg.namespaces))
-      );
-    case 'clear':
-      return true;
-    default:
-      return false;
-  }
-}
+export const isRetrievalRequest = guard(retrievalRequestSchema);
 
 /** Validates a message arriving at the page from the worker. */
-export function isRetrievalResponse(msg: unknown): msg is RetrievalResponse {
-  if (!isObject(msg)) return false;
-  switch (msg.type) {
-    case 'ready':
-      return isId(msg.id) && isCount(msg.dims) && KERNELS.has(msg.kernel);
-    case 'ok':
-      return isId(msg.id) && isCount(msg.size);
-    case 'results':
-      return isId(msg.id) && Array.isArray(msg.hits) && msg.hits.every(isHit) && isNumber(msg.ms);
-    case 'error':
-      return (msg.id === null || isId(msg.id)) && typeof msg.message === 'string';
-    default:
-      return false;
-  }
-}
+export const isRetrievalResponse = guard(retrievalResponseSchema);
 
 /**
  * The buffers to transfer (not copy) with a request. The sender gives them up, so it must own them whole: the
