@@ -13,7 +13,7 @@
  * Chat and Replay both remember turns through `remember`, so a replay's turns also yield to questions.
  */
 import { createAnswerAgent, type AnswerResult } from '../agent/answerAgent';
-import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type FactExtraction, type MemoryManagerEvent, type MemoryManagerResult } from '../agent/memoryManager';
+import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type FactExtraction, type MemoryManagerOptions, type MemoryManagerEvent, type MemoryManagerResult } from '../agent/memoryManager';
 import type { Embedder } from '../embed/embedder';
 import { LLMError, type LLMClient } from '../llm/types';
 import type { ConversationRecord, OpEventRecord } from '../memory/db';
@@ -35,7 +35,10 @@ export interface ChatSessionOptions {
   retrievalK?: () => number | undefined;
   /** Today's local date (YYYY-MM-DD); a parameter for tests. */
   today?: () => string;
-  /** Each finished turn's timings (the developer console and bench:chat read them). */
+  /**
+   * Each chat turn's timings, once its answer is stored and it is remembered (a regenerated answer: once stored).
+   * The developer console, bench:overhead and bench:chat read them.
+   */
   onMetrics?: (metrics: ChatTurnMetrics) => void;
 }
 
@@ -97,6 +100,11 @@ export function titleFrom(text: string): string {
 
 export class ChatSession {
   readonly bank: MemoryBank;
+  /**
+   * The Memory Manager's options for the turns remembered from now on (token limits, retrieval sizes). The
+   * developer console and e2e tests set them, e.g. a tiny `factsMaxTokens` to stage a rejected batch.
+   */
+  managerOptions: Omit<MemoryManagerOptions, 'onEvent'> = {};
   private models: ChatModels | null = null;
   private readonly options: ChatSessionOptions;
   private state: ChatSnapshot = { answering: null, backlog: 0, remembering: null, problem: null, modelsReady: false };
@@ -112,6 +120,8 @@ export class ChatSession {
   private writes: Promise<unknown> = Promise.resolve();
   private drained: Promise<void> = Promise.resolve();
   private disposed = false;
+  /** A chat turn's answer timings, until its remembering completes them. */
+  private readonly answerMetrics = new Map<string, ChatTurnMetrics>();
 
   constructor(options: ChatSessionOptions) {
     this.options = options;
@@ -307,7 +317,7 @@ export class ChatSession {
       const considered = (result as AnswerResult & { considered?: TurnRecord['considered'] }).considered;
       await this.storeAnswer(userTurn, { text: result.answer, sources, usedMemoryIds: result.usedMemoryIds, stopped: false, ...(considered ? { considered } : {}) }, replacing);
       const wall = performance.now() - started;
-      this.options.onMetrics?.({
+      const metrics: ChatTurnMetrics = {
         turnId: userTurn.id,
         ttftMs: ttftMs < 0 ? wall : ttftMs,
         answerWallMs: wall,
@@ -315,7 +325,10 @@ export class ChatSession {
         preemptedManager,
         managerWallMs: 0,
         managerModelMs: 0,
-      });
+      };
+      // Complete once the turn is remembered; a regenerated answer is not remembered again.
+      if (regenerating) this.options.onMetrics?.(metrics);
+      else this.answerMetrics.set(userTurn.id, metrics);
       return 'answered';
     } finally {
       this.answerAbort = null;
@@ -367,12 +380,15 @@ export class ChatSession {
     });
   }
 
-  /** Stops remembering: the call in flight is cut off and the turns waiting are dropped (they stay in the chat). */
-  stopRemembering(): void {
+  /**
+   * Stops remembering: the call in flight is cut off and the turns waiting are dropped (they stay in the chat).
+   * `log: false` after a wipe, when the turns and the stream are gone.
+   */
+  stopRemembering({ log = true }: { log?: boolean } = {}): void {
     const items = this.backlog.splice(0);
     this.managerAbort?.abort();
     for (const item of items) {
-      this.logStopped(item.turn);
+      if (log) this.logStopped(item.turn);
       item.done(null);
     }
     this.update({ backlog: 0, remembering: null });
@@ -429,7 +445,7 @@ export class ChatSession {
       this.update({ remembering: { turnId: item.turn.id, text: item.turn.text, waitingForAnswer: false } });
       const controller = new AbortController();
       this.managerAbort = controller;
-      const manager = createMemoryManager({ ...models, bank: this.bank }, { onEvent: (event) => this.logEvent(item.turn, models.llm.modelId, event) });
+      const manager = createMemoryManager({ ...models, bank: this.bank }, { ...this.managerOptions, onEvent: (event) => this.logEvent(item.turn, models.llm.modelId, event) });
       const options = { signal: controller.signal };
       const dialogueTurn = { speaker: item.turn.speaker, text: item.turn.text, sessionTime: item.turn.sessionTime ?? this.today(), turnId: item.turn.id, namespace: item.turn.namespace };
       try {
@@ -442,7 +458,7 @@ export class ChatSession {
         const result = await manager.updateMemories(item.extraction, options);
         item.modelMs += result.calls.slice(item.extraction.calls.length).reduce((sum, c) => sum + c.timings.totalMs, 0);
         this.finish(item);
-        this.options.onMetrics?.({ turnId: item.turn.id, ttftMs: 0, answerWallMs: 0, answerModelMs: 0, preemptedManager: false, managerWallMs: performance.now() - item.started, managerModelMs: item.modelMs });
+        this.emitMetrics(item);
         item.done(result);
       } catch (error) {
         if (isAbort(error) && this.backlog[0] === item) continue; // preempted by a question: the same step again
@@ -453,6 +469,7 @@ export class ChatSession {
           continue;
         }
         this.finish(item);
+        this.emitMetrics(item);
         this.update({ problem: { conversationId: item.turn.role === 'dialogue' ? null : item.turn.conversationId, message: `Remembering failed: ${message(error)}`, retryText: null } });
         item.fail(error);
       } finally {
@@ -460,6 +477,13 @@ export class ChatSession {
       }
     }
     this.update({ remembering: null, backlog: this.backlog.length });
+  }
+
+  private emitMetrics(item: BacklogItem): void {
+    const answered = this.answerMetrics.get(item.turn.id);
+    if (!answered) return; // a replayed turn: no answer to time
+    this.answerMetrics.delete(item.turn.id);
+    this.options.onMetrics?.({ ...answered, managerWallMs: performance.now() - item.started, managerModelMs: item.modelMs });
   }
 
   private finish(item: BacklogItem): void {
@@ -513,6 +537,6 @@ export class ChatSession {
   dispose(): void {
     this.disposed = true;
     this.answerAbort?.abort();
-    this.stopRemembering();
+    this.stopRemembering({ log: false });
   }
 }

@@ -1,5 +1,5 @@
-import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { MemoryManagerEvent } from '../agent/memoryManager';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { ChatSession } from '../chat/chatSession';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import type { LoadedChatModel } from '../llm/browserEngines';
 import { chooseEngine } from '../llm/engineChoice';
@@ -10,13 +10,18 @@ import { DataPanel } from './DataPanel';
 import { EmbeddingPanel } from './EmbeddingPanel';
 import { MemoryBankPanel } from './MemoryBankPanel';
 import { ModelPanel } from './ModelPanel';
-import { OperationsLog, type LoggedEvent } from './OperationsLog';
+import { OperationsLog } from './OperationsLog';
 import { Playground } from './Playground';
 import { ReplayPanel } from './ReplayPanel';
 import { SettingsPanel } from './SettingsPanel';
 import { useSettings, type Settings } from './settings';
 import { useCapabilities } from './useCapabilities';
 import { useMemoryBank } from './useMemoryBank';
+
+declare global {
+  // The developer console's handle on the chat session (e2e tests and bench:chat use it too).
+  var memoryR1Chat: ChatSession | undefined;
+}
 
 // Its own chunk: the runner, the metrics and the charts load when the page is first opened.
 const EvaluationPage = lazy(() => import('./eval/EvaluationPage'));
@@ -48,16 +53,18 @@ export interface ViewContext {
   bank: MemoryBank | null;
   settings: Settings;
   updateSettings: (patch: Partial<Settings>) => void;
-  /** Every Memory Manager event goes to the op stream through this. */
-  onManagerEvent: (event: MemoryManagerEvent, model: string) => void;
+  /** The turn's core: answers, remembering (chat and replay), the op stream; null while the bank opens. */
+  session: ChatSession | null;
   /** Opens a memory's history in the bank explorer. */
   openMemory: (id: string) => void;
   /** The model panels (loading, catalog, cache clear, backend): shown on the views that set `models`. */
   models: ReactNode;
-  events: readonly LoggedEvent[];
   selectedMemoryId: string | null;
   selectMemory: (id: string | null) => void;
-  clearEvents: () => void;
+  /** After a wipe: selections and positions in the old data are dropped. */
+  onWiped: () => void;
+  /** The chat is in use: the model panels fold into one line. */
+  onChatting: () => void;
   /** Bumped by a wipe: views that hold a position in the old data (the replay) start over. */
   dataGeneration: number;
   /** This view is the one shown (views stay mounted when hidden; a view renders one-of-a-kind parts only when shown). */
@@ -130,15 +137,18 @@ function AppBody({
   const choice = chooseEngine(caps, settings.engineOverride ?? undefined);
   const [embedder, setEmbedder] = useState<EmbedWorkerClient | null>(null);
   const { bank, error } = useMemoryBank();
-  const [events, setEvents] = useState<LoggedEvent[]>([]);
+  const session = useChatSession(bank, settings.retrievalK);
+  const modelsReady = loaded !== null && embedder !== null;
+  useEffect(() => session?.setModels(loaded && embedder ? { llm: loaded.client, embedder } : null), [session, loaded, embedder]);
+  // The model panels fill the view while models load; once the chat is in use they fold into one line.
+  const [chatting, setChatting] = useState(false);
+  const [modelsShown, setModelsShown] = useState(false);
+  const onChatting = useCallback(() => setChatting(true), []);
   const [view, go] = useCurrentView();
   const [visited, setVisited] = useState(() => new Set([view]));
   const [selectedMemoryId, selectMemory] = useState<string | null>(null);
   useEffect(() => setVisited((s) => (s.has(view) ? s : new Set([...s, view]))), [view]);
 
-  const onManagerEvent = useCallback((event: MemoryManagerEvent, model: string) => {
-    setEvents((list) => [...list.slice(-199), { key: (list.at(-1)?.key ?? 0) + 1, at: Date.now(), model, event }]);
-  }, []);
   const openMemory = useCallback(
     (id: string) => {
       selectMemory(id);
@@ -147,8 +157,7 @@ function AppBody({
     [go],
   );
   const [dataGeneration, setDataGeneration] = useState(0);
-  const clearEvents = useCallback(() => {
-    setEvents([]);
+  const onWiped = useCallback(() => {
     selectMemory(null);
     setDataGeneration((n) => n + 1);
   }, []);
@@ -161,7 +170,8 @@ function AppBody({
       <EmbeddingPanel settings={settings} updateSettings={updateSettings} client={embedder} setClient={setEmbedder} />
     </>
   );
-  const ctx: Omit<ViewContext, 'active'> = { loaded, embedder, bank, settings, updateSettings, onManagerEvent, openMemory, models, events, selectedMemoryId, selectMemory, clearEvents, dataGeneration };
+  const ctx: Omit<ViewContext, 'active'> = { loaded, embedder, bank, session, settings, updateSettings, openMemory, models, selectedMemoryId, selectMemory, onWiped, onChatting, dataGeneration };
+  const folded = chatting && modelsReady && !modelsShown;
   const current = VIEWS.find((v) => v.id === view) ?? VIEWS[0]!;
 
   return (
@@ -189,26 +199,31 @@ function AppBody({
       ))}
       <section className="models" aria-label="Models" hidden={!current.models}>
         <h2 className="section-title">Models</h2>
-        <div className="grid">{models}</div>
+        {folded && (
+          <p className="meta row" data-testid="models-folded">
+            {loaded!.client.modelId} and {embedder!.modelId} are loaded.
+            <button type="button" className="link" onClick={() => setModelsShown(true)}>
+              Show the model panels
+            </button>
+          </p>
+        )}
+        <div className="grid" hidden={folded}>
+          {models}
+        </div>
       </section>
     </>
   );
 }
 
-function ChatView({ loaded, embedder, bank, settings, onManagerEvent, openMemory, events, active }: ViewContext) {
+function ChatView({ loaded, embedder, session, settings, openMemory, onChatting, active }: ViewContext) {
   return (
     <div className="columns">
-      {loaded && embedder && bank ? (
-        <ChatPanel llm={loaded.client} embedder={embedder} bank={bank} namespace={settings.namespace} retrievalK={settings.retrievalK} onManagerEvent={onManagerEvent} onOpenMemory={openMemory} />
+      {session ? (
+        <ChatPanel session={session} namespace={settings.namespace} modelsReady={loaded !== null && embedder !== null} onOpenMemory={openMemory} onChatting={onChatting} />
       ) : (
-        <section className="panel" aria-labelledby="chat-title">
-          <h2 id="chat-title">Chat</h2>
-          <p className="note" data-testid="chat-needs">
-            Load a chat model and the embedding model below to chat with memory.
-          </p>
-        </section>
+        <p role="status">Opening the memory bank…</p>
       )}
-      {active && <OperationsLog events={events} db={bank?.db ?? null} onOpenMemory={openMemory} />}
+      {active && <OperationsLog db={session?.bank.db ?? null} onOpenMemory={openMemory} />}
     </div>
   );
 }
@@ -218,21 +233,52 @@ function BankView({ bank, embedder, settings, selectedMemoryId, selectMemory }: 
   return <MemoryBankPanel bank={bank} namespace={settings.namespace} embedder={embedder} retrievalK={settings.retrievalK} selectedId={selectedMemoryId} onSelect={selectMemory} />;
 }
 
-function ReplayView({ loaded, embedder, bank, onManagerEvent, events, openMemory, active, dataGeneration }: ViewContext) {
-  if (!bank) return <p role="status">Opening the memory bank…</p>;
+function ReplayView({ loaded, embedder, session, openMemory, active, dataGeneration }: ViewContext) {
+  if (!session) return <p role="status">Opening the memory bank…</p>;
   return (
     <div className="columns">
-      <ReplayPanel key={dataGeneration} llm={loaded?.client ?? null} embedder={embedder} bank={bank} onManagerEvent={onManagerEvent} />
-      {active && <OperationsLog events={events} db={bank.db} onOpenMemory={openMemory} />}
+      <ReplayPanel key={dataGeneration} session={session} modelsReady={loaded !== null && embedder !== null} />
+      {active && <OperationsLog db={session.bank.db} onOpenMemory={openMemory} />}
     </div>
   );
 }
 
-function SettingsView({ bank, settings, updateSettings, clearEvents }: ViewContext) {
+function SettingsView({ bank, session, settings, updateSettings, onWiped }: ViewContext) {
   return (
     <div className="grid">
       <SettingsPanel settings={settings} updateSettings={updateSettings} db={bank?.db ?? null} />
-      {bank && <DataPanel bank={bank} onWiped={clearEvents} />}
+      {bank && (
+        <DataPanel
+          bank={bank}
+          onWiped={() => {
+            // Turns waiting to be remembered belonged to the wiped data.
+            session?.stopRemembering({ log: false });
+            onWiped();
+          }}
+        />
+      )}
     </div>
   );
+}
+
+/**
+ * One chat session per open bank, made in an effect (StrictMode's second mount gets a fresh one; the first is
+ * disposed). Its turn timings go where the developer console and bench:chat read them.
+ */
+function useChatSession(bank: MemoryBank | null, retrievalK: number): ChatSession | null {
+  const [session, setSession] = useState<ChatSession | null>(null);
+  const kRef = useRef(retrievalK);
+  kRef.current = retrievalK;
+  useEffect(() => {
+    if (!bank) return;
+    const s = new ChatSession({ bank, retrievalK: () => kRef.current, onMetrics: (m) => globalThis.memoryR1?.chatMetrics.push(m) });
+    setSession(s);
+    globalThis.memoryR1Chat = s;
+    return () => {
+      s.dispose();
+      if (globalThis.memoryR1Chat === s) globalThis.memoryR1Chat = undefined;
+      setSession(null);
+    };
+  }, [bank]);
+  return session;
 }

@@ -1,24 +1,25 @@
 import { useLiveQuery } from 'dexie-react-hooks';
-import type { AppliedOp, MemoryManagerEvent } from '../agent/memoryManager';
+import type { AppliedOp } from '../agent/memoryManager';
+import { storedEvent, type StoredOpEvent } from '../chat/opEvents';
 import type { MemoryDB } from '../memory/db';
 import type { TurnRecord } from '../memory/types';
 import { WordDiffText } from './WordDiffText';
 
-export interface LoggedEvent {
-  key: number;
-  at: number;
-  model: string;
-  event: MemoryManagerEvent;
-}
-
 const OP_CLASS: Record<string, string> = { ADD: 'op-add', UPDATE: 'op-update', DELETE: 'op-delete', NOOP: 'op-noop' };
-const SHOWN = new Set(['applied', 'rejected', 'skipped', 'facts']);
+const SHOWN = new Set(['applied', 'rejected', 'skipped', 'facts', 'stopped']);
+/** The stream shows the newest events; all of them stay stored (and exported). */
+const SHOWN_LIMIT = 200;
 
 interface OperationsLogProps {
-  events: readonly LoggedEvent[];
-  /** To show the turn that caused each event (chat and replay turns are stored before they are processed). */
+  /** The op stream is read from its table (written by the chat session); null while the bank opens. */
   db: MemoryDB | null;
   onOpenMemory: (id: string) => void;
+}
+
+interface ShownEvent {
+  key: string;
+  model: string;
+  event: StoredOpEvent;
 }
 
 /**
@@ -26,8 +27,13 @@ interface OperationsLogProps {
  * green, UPDATE amber with a word diff, DELETE red and struck out, NOOP grey and collapsed) and every rejected
  * batch with its reasons, each with the turn that caused it and the model that proposed it.
  */
-export function OperationsLog({ events, db, onOpenMemory }: OperationsLogProps) {
-  const shown = events.filter((e) => SHOWN.has(e.event.type));
+export function OperationsLog({ db, onOpenMemory }: OperationsLogProps) {
+  // Stored, so it survives a reload and shows what other tabs do; ids sort in the order events happened.
+  const rows = useLiveQuery(async () => (db ? await db.opEvents.orderBy('id').reverse().filter((r) => SHOWN.has(r.type)).limit(SHOWN_LIMIT).toArray() : []), [db]);
+  const shown: ShownEvent[] = (rows ?? []).flatMap((r) => {
+    const event = storedEvent(r);
+    return event ? [{ key: r.id, model: r.model, event }] : [];
+  });
   const turnIds = [...new Set(shown.map((e) => e.event.turnId))];
   const turns = useLiveQuery(async () => (db ? await db.turns.bulkGet(turnIds) : []), [db, turnIds.join('\n')]);
   const turnById = new Map((turns ?? []).flatMap((t) => (t ? [[t.id, t] as const] : [])));
@@ -36,10 +42,7 @@ export function OperationsLog({ events, db, onOpenMemory }: OperationsLogProps) 
       <h2 id="ops-title">Memory operations</h2>
       {shown.length === 0 && <p className="note">Operations appear here as the Memory Manager processes each turn.</p>}
       <ol className="ops-log" data-testid="ops-log" aria-live="polite" aria-label="Memory operations, newest first">
-        {shown
-          .slice()
-          .reverse()
-          .map(({ key, model, event }, i, newestFirst) => (
+        {shown.map(({ key, model, event }, i, newestFirst) => (
             <li key={key} data-event={event.type} className={newestFirst[i + 1]?.event.turnId === event.turnId ? 'same-turn' : undefined}>
               {/* One turn line per run of a turn's events (the facts, then the operations or the rejection). */}
               {newestFirst[i - 1]?.event.turnId !== event.turnId && <TurnLine turn={turnById.get(event.turnId)} turnId={event.turnId} model={model} />}
@@ -49,6 +52,11 @@ export function OperationsLog({ events, db, onOpenMemory }: OperationsLogProps) 
                 </p>
               )}
               {event.type === 'skipped' && <p className="note">No facts in this turn; nothing to store.</p>}
+              {event.type === 'stopped' && (
+                <p className="note" data-testid="ops-stopped">
+                  Stopped by you; this turn was not remembered.
+                </p>
+              )}
               {event.type === 'rejected' && (
                 <div className="error" data-testid="ops-rejected" role="group" aria-label="Rejected batch">
                   <strong>Rejected</strong> at {event.stage === 'facts' ? 'fact extraction' : 'memory update'}; the bank is unchanged:

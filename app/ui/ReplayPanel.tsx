@@ -1,17 +1,13 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { createMemoryManager, type MemoryManager, type MemoryManagerEvent } from '../agent/memoryManager';
-import type { EmbedWorkerClient } from '../embed/embedClient';
+import { useEffect, useRef, useState } from 'react';
+import type { ChatSession } from '../chat/chatSession';
 import { parseLocomo, type LocomoConversation, type LocomoTurn } from '../eval/locomo';
-import type { LLMClient } from '../llm/types';
-import type { MemoryBank } from '../memory/memoryBank';
 import type { TurnRecord } from '../memory/types';
 import { ReplayPlayer, type ReplaySnapshot } from './replayPlayer';
 
 interface ReplayPanelProps {
-  llm: LLMClient | null;
-  embedder: EmbedWorkerClient | null;
-  bank: MemoryBank;
-  onManagerEvent: (event: MemoryManagerEvent, model: string) => void;
+  /** Remembers each turn (through the same backlog as the chat: a question asked meanwhile goes first). */
+  session: ChatSession;
+  modelsReady: boolean;
 }
 
 /** The pause between turns while playing. */
@@ -61,8 +57,10 @@ async function readConversations(file: File): Promise<LocomoConversation[]> {
  * into the Memory Manager, each turn with its session's date, so the bank can be watched growing. The op stream
  * shows each turn's operations as they happen; the position is stored after every turn.
  */
-export function ReplayPanel({ llm, embedder, bank, onManagerEvent }: ReplayPanelProps) {
+export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
+  const { bank } = session;
   const [conversations, setConversations] = useState<LocomoConversation[] | null>(null);
+  const [fileName, setFileName] = useState<string | null>(null);
   const [fileProblem, setFileProblem] = useState('');
   const [sampleId, setSampleId] = useState<string | null>(null);
   const [snapshot, setSnapshot] = useState<ReplaySnapshot | null>(null);
@@ -71,13 +69,9 @@ export function ReplayPanel({ llm, embedder, bank, onManagerEvent }: ReplayPanel
   delayRef.current = delayMs;
   const playerRef = useRef<ReplayPlayer | null>(null);
 
-  const manager = useMemo<MemoryManager | null>(
-    () => (llm && embedder ? createMemoryManager({ llm, embedder, bank }, { onEvent: (event) => onManagerEvent(event, llm.modelId) }) : null),
-    [llm, embedder, bank, onManagerEvent],
-  );
   // The player outlives model changes; each turn uses the models loaded when it starts.
-  const managerRef = useRef(manager);
-  managerRef.current = manager;
+  const readyRef = useRef(modelsReady);
+  readyRef.current = modelsReady;
 
   const conversation = conversations?.find((c) => c.sampleId === sampleId) ?? null;
 
@@ -87,14 +81,14 @@ export function ReplayPanel({ llm, embedder, bank, onManagerEvent }: ReplayPanel
     const { db } = bank;
     const namespace = replayNamespace(conversation.sampleId);
     const runTurn = async (index: number) => {
-      const mm = managerRef.current;
-      if (!mm) throw new Error('Load a chat model and the embedding model to play turns.');
+      if (!readyRef.current) throw new Error('Load a chat model and the embedding model to play turns.');
       const turn = conversation.turns[index]!;
       const id = turnId(conversation.sampleId, turn);
       const record: TurnRecord = { id, namespace, conversationId: namespace, speaker: turn.speaker, role: 'dialogue', text: dialogueText(turn), at: Date.now(), sessionTime: turn.sessionTime };
       // Stored first, so the op stream can show the turn while its operations arrive.
       await db.turns.put(record);
-      await mm.processTurn({ speaker: turn.speaker, text: record.text, sessionTime: turn.sessionTime, turnId: id, namespace });
+      const result = await session.remember(record);
+      if (result === null) throw new Error('remembering was stopped');
       await db.settings.put({ key: positionKey(conversation.sampleId), value: index + 1 });
     };
     void db.settings.get(positionKey(conversation.sampleId)).then((row) => {
@@ -111,13 +105,14 @@ export function ReplayPanel({ llm, embedder, bank, onManagerEvent }: ReplayPanel
       playerRef.current = null;
       setSnapshot(null);
     };
-  }, [conversation, bank]);
+  }, [conversation, bank, session]);
 
   async function chooseFile(file: File) {
     setFileProblem('');
     try {
       const parsed = await readConversations(file);
       setConversations(parsed);
+      setFileName(file.name);
       setSampleId(parsed[0]!.sampleId);
     } catch (error) {
       setFileProblem(`Not loaded: ${error instanceof Error ? error.message : String(error)}. Choose a LoCoMo-format JSON file (like locomo10.json).`);
@@ -125,7 +120,7 @@ export function ReplayPanel({ llm, embedder, bank, onManagerEvent }: ReplayPanel
   }
 
   const player = playerRef.current;
-  const ready = manager !== null;
+  const ready = modelsReady;
   const s = snapshot;
   const current = s && conversation ? conversation.turns[Math.min(s.inFlight ?? s.position, conversation.turns.length - 1)] : undefined;
   const windowStart = s ? Math.max(0, s.position - 3) : 0;
@@ -146,11 +141,15 @@ export function ReplayPanel({ llm, embedder, bank, onManagerEvent }: ReplayPanel
             data-testid="replay-file"
             onChange={(e) => {
               const file = e.target.files?.[0];
-              e.target.value = '';
               if (file) void chooseFile(file);
             }}
           />
         </label>
+        {fileName && (
+          <span className="meta" data-testid="replay-file-name">
+            {fileName}
+          </span>
+        )}
         {conversations && (
           <>
             <label htmlFor="replay-conversation">Conversation</label>
