@@ -6,7 +6,7 @@
 import * as transformers from '@huggingface/transformers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, LOCAL_TRANSFORMERS_DIR } from '../../scripts/test-models';
-import { dot, vectorAt } from './cosine';
+import { dot, vectorAt } from './testing/vectorMath';
 import { createEmbedWorkerClient, type EmbedWorkerLike } from './embedClient';
 import type { EmbedProgress } from './embedder';
 import type { EmbedResponse } from './embedProtocol';

@@ -5,7 +5,7 @@
 import * as transformers from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, LOCAL_TRANSFORMERS_DIR } from '../../scripts/test-models';
-import { cosineSimilarity, dot, norm, vectorAt } from './cosine';
+import { cosineSimilarity, dot, norm, vectorAt } from './testing/vectorMath';
 import { createEmbedder, type Embedder } from './embedder';
 
 const DOG = 'I adopted a dog named Buddy';

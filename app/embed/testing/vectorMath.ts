@@ -1,4 +1,4 @@
-/** Vector helpers for the packed unit vectors the embedder returns. */
+/** Vector helpers for tests of the embedder's packed unit vectors (the app scores vectors in app/memory/simd). */
 
 export type Vector = ArrayLike<number>;
 
@@ -42,21 +42,4 @@ export function vectorAt(packed: Float32Array, index: number, dims: number): Flo
     throw new RangeError(`vector index ${index} out of range 0..${count - 1}`);
   }
   return packed.subarray(index * dims, (index + 1) * dims);
-}
-
-/** Dot product of `query` with every row of a packed `count * dims` matrix of unit vectors. */
-export function dotAll(query: Vector, packed: Float32Array, dims: number): Float32Array {
-  if (query.length !== dims) throw new RangeError(`query has ${query.length} dims, expected ${dims}`);
-  if (dims <= 0 || packed.length % dims !== 0) {
-    throw new RangeError(`packed length ${packed.length} is not a multiple of ${dims}`);
-  }
-  const count = packed.length / dims;
-  const scores = new Float32Array(count);
-  for (let r = 0; r < count; r++) {
-    let sum = 0;
-    const base = r * dims;
-    for (let i = 0; i < dims; i++) sum += query[i]! * packed[base + i]!;
-    scores[r] = sum;
-  }
-  return scores;
 }
