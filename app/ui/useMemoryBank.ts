@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { MemoryDB } from '../memory/db';
 import { MemoryBank } from '../memory/memoryBank';
-import { createRetrievalClient } from '../memory/retrievalClient';
+import { openRetrievalIndex } from '../memory/retrievalIndex';
 
 /** Per chat turn: wall time of the answer and of remembering, and the part of each spent inside model calls. */
 export interface ChatTurnMetrics {
@@ -23,7 +23,8 @@ export function useMemoryBank(): { bank: MemoryBank | null; error: string | null
   useEffect(() => {
     let opened: MemoryBank | null = null;
     let live = true;
-    const index = createRetrievalClient();
+    // The retrieval worker, or the same index on the page when the worker cannot start: the bank opens either way.
+    const index = openRetrievalIndex().then((opened) => opened.index);
     index
       .then((retrieval) => MemoryBank.open({ db: new MemoryDB(), index: retrieval, storage: navigator.storage }))
       .then((b) => {

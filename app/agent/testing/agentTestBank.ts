@@ -1,20 +1,15 @@
 /**
  * A MemoryBank for the agents' Node tests: fake-indexeddb (a fresh database per call) and the real exact
- * retrieval index (app/memory/vectorIndex.ts) behind the bank's async RetrievalIndex interface.
+ * retrieval index in this thread (app/memory/retrievalIndex.ts, the page's fallback when its worker cannot start).
  */
 import { MemoryBank, type RetrievalIndex } from '../../memory/memoryBank';
 import { DEFAULT_EMBEDDING_DIMS } from '../../memory/memoryOps';
+import { createInThreadRetrievalIndex } from '../../memory/retrievalIndex';
 import { MANUAL_PROPOSER, type Namespace } from '../../memory/types';
 import { openTestBank } from '../../memory/testing/bankFixtures';
-import { createVectorIndex } from '../../memory/vectorIndex';
 
 export async function createTestRetrievalIndex(dims = DEFAULT_EMBEDDING_DIMS): Promise<RetrievalIndex> {
-  const index = await createVectorIndex({ dims });
-  return {
-    bulkLoad: async (entries) => index.bulkLoad(entries),
-    patch: async (changes) => index.patch(changes),
-    search: async (query, options) => index.search(query, options),
-  };
+  return createInThreadRetrievalIndex({ dims });
 }
 
 export async function openAgentTestBank(dims = DEFAULT_EMBEDDING_DIMS): Promise<MemoryBank> {
