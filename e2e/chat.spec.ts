@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { docsScreenshot } from './docsScreenshot';
 
 // The real 135M model follows the JSON schemas but not the task: assert on the bank and the distilled ids, not on
 // the wisdom of the answer.
@@ -64,5 +65,5 @@ test('a chat turn produces visible memory operations, and a follow-up is answere
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Chat', exact: true }).click();
   }
   // The README's picture of the chat: the conversation on the left, the memory operations on the right.
-  await page.screenshot({ path: 'docs/screenshot-chat.png' });
+  await docsScreenshot(page, 'screenshot-chat.png');
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { docsScreenshot } from './docsScreenshot';
 
 const LOCOMO_FIXTURE = path.resolve('app/eval/fixtures/locomo-fixture.json');
 const HOSTILE = '<img src=x onerror="window.__pwned = true">Bob likes <b>green tea</b>';
@@ -131,7 +132,7 @@ test('the bank explorer: hybrid search with its reasons, a memory’s history in
   expect(await page.evaluate(() => (globalThis as { __pwned?: boolean }).__pwned)).toBeUndefined();
 
   await page.getByRole('button', { name: 'History of memory: Alice has a cat named Max' }).click();
-  await page.screenshot({ path: 'docs/screenshot-memory-bank.png' });
+  await docsScreenshot(page, 'screenshot-memory-bank.png');
 
   // Export, then wipe (after a confirmation that can be cancelled), then import: the bank and its history are back.
   await view(page, 'Settings');
@@ -143,7 +144,7 @@ test('the bank explorer: hybrid search with its reasons, a memory’s history in
   await page.getByRole('button', { name: 'Wipe all data…' }).click();
   await expect(page.getByRole('alertdialog')).toContainText('2 memories, 6 history rows and 2 turns');
   await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
-  await page.screenshot({ path: 'docs/screenshot-settings.png' });
+  await docsScreenshot(page, 'screenshot-settings.png');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('alertdialog')).toHaveCount(0);
   await expect(counts).toHaveText('2 memories, 6 history rows, 2 turns in this browser');
@@ -183,7 +184,7 @@ test('the bank explorer: hybrid search with its reasons, a memory’s history in
   await view(page, 'Memory bank');
   await expect(page.getByTestId('bank-count')).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  await page.screenshot({ path: 'docs/screenshot-narrow.png' });
+  await docsScreenshot(page, 'screenshot-narrow.png');
 });
 
 test('replay plays LoCoMo turns into the Memory Manager with step, play and pause, and keeps its place', async ({ page }) => {
@@ -239,7 +240,7 @@ test('replay plays LoCoMo turns into the Memory Manager with step, play and paus
   await expect(position).toHaveText(`1 of ${total} turns played — remembering turn 2`);
   await expect(position).toHaveText(`2 of ${total} turns played — paused`, { timeout: 600_000 });
   await expect(page.getByTestId('ops-log')).toContainText('Theo: Hi Maya! Busy with the bakery and the twins.');
-  await page.screenshot({ path: 'docs/screenshot-replay.png' });
+  await docsScreenshot(page, 'screenshot-replay.png');
   stored = await check();
   expect(stored.saved).toBe(2);
   expect(stored.turns).toEqual(expected(2));

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { docsScreenshot } from './docsScreenshot';
 
 test('wllama loads the real GGUF from the local base URL and returns a schema-valid completion', async ({ page }) => {
   await page.goto('/');
@@ -49,5 +50,5 @@ test('wllama loads the real GGUF from the local base URL and returns a schema-va
   expect(generated).toBeGreaterThan(0);
   expect(generated).toBeLessThanOrEqual(160);
   // The README's screenshot: the first screen with a model loaded and a structured completion.
-  await page.screenshot({ path: 'docs/screenshot-first-screen.png', fullPage: true });
+  await docsScreenshot(page, 'screenshot-first-screen.png', { fullPage: true });
 });
