@@ -206,7 +206,10 @@ for (const { name, run } of rankers) {
   const perCat = new Map<number | 'all', { evFound: number[]; evTotal: number; allFound: number[]; questions: number }>();
   const bucket = (c: number | 'all') => {
     let b = perCat.get(c);
-    if (!b) perCat.set(c, (b = { evFound: KS.map(() => 0), evTotal: 0, allFound: KS.map(() => 0), questions: 0 }));
+    if (!b) {
+      b = { evFound: KS.map(() => 0), evTotal: 0, allFound: KS.map(() => 0), questions: 0 };
+      perCat.set(c, b);
+    }
     return b;
   };
   let ms = 0;
