@@ -3,13 +3,14 @@
  *
  *   npm run eval -- --data locomo10.json --split test --pipeline ours,mem0,rag,full \
  *     --backend openai --base-url http://127.0.0.1:8080/v1 --model <id> \
- *     [--judge-backend openai --judge-base-url … --judge-model …] [--no-judge] \
- *     [--limit N] [--max-turns N] [--out results.json]
+ *     --judge-model <id> [--judge-base-url …] | --judge self | --no-judge \
+ *     [--limit N] [--max-turns N] [--prompt-cache] [--out results.json]
  *   npm run eval -- --backend gguf --model models/gguf/SmolLM2-135M-Instruct.Q4_1.gguf …
  *   npm run eval -- rollouts --data locomo10.json --split train --policy answer,manager --group-size 4 \
  *     --backend gguf --model <file.gguf> --out rollouts.jsonl
  *
- * Results: `<out>` (JSON: config, per-pipeline summaries, every question) and `<out minus .json>.md` (the table).
+ * `npm run eval -- --help` documents every flag. Results: `<out>` (JSON: config, per-pipeline summaries, every
+ * question) and `<out minus .json>.md` (what ran, the judge, the prompt cache, skipped questions by reason, the table).
  * Resumable: progress is checkpointed to `<out>.checkpoint.json` after every ingested chunk and every answer; run
  * the same command again after a kill and it continues (a checkpoint from other options is refused; `--fresh`
  * discards it). The bank lives in memory (fake-indexeddb), so nothing touches a browser profile.
@@ -23,22 +24,21 @@ import * as transformers from '@huggingface/transformers';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { createEmbedder, type Embedder } from '../app/embed/embedder';
 import { openEvalBank, type EvalBank } from '../app/eval/evalBank';
-import { markdownTable } from '../app/eval/evalResults';
-import { runEvaluation, type EvalCheckpoint, type EvalReport, type EvalRunConfig } from '../app/eval/evalRunner';
+import { markdownReport } from '../app/eval/evalResults';
+import { forScoring, runEvaluation, type EvalCheckpoint, type EvalReport, type EvalRunConfig } from '../app/eval/evalRunner';
 import { createLlmJudge } from '../app/eval/judge';
 import { parseLocomo } from '../app/eval/locomo';
-import { DEFAULT_PIPELINE_SETTINGS } from '../app/eval/pipelines/evalPipeline';
+import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_NAMES } from '../app/eval/pipelines/evalPipeline';
 import { parsePipelineList } from '../app/eval/pipelines/pipelines';
 import { collectRollouts, type RolloutPolicyChoice } from '../app/eval/rollouts';
 import { toJsonl } from '../app/eval/grpo';
 import { isEvalSplit, selectSplit } from '../app/eval/splits';
-import { withoutPromptCache } from '../app/eval/withoutPromptCache';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import { createOpenAICompatibleClient } from '../app/llm/openaiCompatibleClient';
 import type { ChatMessage, LLMClient } from '../app/llm/types';
 import { BGE_SMALL_MODEL_ID, LOCAL_TRANSFORMERS_DIR } from './test-models';
 
-const OPTIONS = {
+export const OPTIONS = {
   data: { type: 'string' },
   split: { type: 'string', default: 'test' },
   pipeline: { type: 'string', default: 'ours,mem0,rag,full' },
@@ -50,6 +50,7 @@ const OPTIONS = {
   'judge-base-url': { type: 'string' },
   'judge-model': { type: 'string' },
   'judge-api-key': { type: 'string' },
+  judge: { type: 'string' },
   'no-judge': { type: 'boolean', default: false },
   limit: { type: 'string' },
   'max-turns': { type: 'string' },
@@ -64,19 +65,86 @@ const OPTIONS = {
   policy: { type: 'string', default: 'answer,manager' },
   'group-size': { type: 'string', default: '4' },
   threads: { type: 'string' },
+  'prompt-cache': { type: 'boolean', default: false },
   'no-prompt-cache': { type: 'boolean', default: false },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
-const USAGE = `usage: npm run eval -- [rollouts] --data <locomo.json> [--split test|val|train|all]
-  --backend gguf --model <file.gguf>  |  --backend openai --base-url <url> --model <id> [--api-key …]
-  [--judge-backend gguf|openai --judge-base-url … --judge-model …] [--no-judge]
-  [--pipeline ours,mem0,rag,full] [--limit N] [--max-turns N] [--top-k 10] [--per-speaker-k 30] [--context-tokens N]
-  [--out results.json] [--checkpoint file] [--fresh] [--threads N (gguf)] [--no-prompt-cache] [--quiet]
-  rollouts: [--policy answer,manager] [--group-size 4] [--out rollouts.jsonl]`;
+export const USAGE = `LoCoMo evaluation and GRPO rollouts on the app's own pipelines.
+
+usage: npm run eval -- --data <locomo.json> <model> <judge> [options]
+       npm run eval -- rollouts --data <locomo.json> <model> [rollout options]
+
+data
+  --data FILE              LoCoMo-format JSON (locomo10.json or a file in its format). Required.
+  --split S                test (default) | val | train | all. Memory-R1's split: train conv-26, val conv-30,
+                           test the other eight.
+  --limit N                score at most N questions over the whole split (the rest count as "over --limit").
+  --max-turns N            ingest only the first N turns of each conversation; questions whose evidence lies
+                           beyond them, or that list no evidence, are skipped and counted by reason.
+
+model under test
+  --backend gguf|openai    gguf (default): a local GGUF through node-llama-cpp; openai: an OpenAI-compatible server.
+  --model M                gguf: the .gguf file; openai: the model id. Required.
+  --base-url URL           openai: the server's /v1 URL.
+  --api-key KEY            openai: bearer token, if the server wants one.
+  --threads N              gguf: CPU threads (1 is fastest on a shared machine: llama.cpp's threads spin-wait).
+  --prompt-cache           reuse llama.cpp's prompt cache between calls: faster, but a greedy reply can change by
+                           a token depending on what was served before, so two runs may differ. Off by default:
+                           every prompt is read in full and the same run gives the same scores. The report says
+                           which. (--no-prompt-cache, the default, is accepted for older scripts.)
+
+judge (J): one of these is required; the model under test is never the judge unless you say so
+  --judge-model M          the judge model (with --judge-backend/--judge-base-url/--judge-api-key when it is not
+                           on the same backend and server as the model under test).
+  --judge-backend B        gguf | openai for the judge (default: --backend).
+  --judge-base-url URL     the judge's OpenAI-compatible /v1 URL (default: --base-url).
+  --judge-api-key KEY      the judge's bearer token (default: --api-key).
+  --judge self             the model under test grades its own answers (a small model tends to call all CORRECT).
+  --no-judge               no J column.
+
+pipelines and retrieval
+  --pipeline LIST          comma-separated, of: ${PIPELINE_NAMES.join(', ')} (default: ours,mem0,rag,full).
+  --top-k N                memories or lines retrieved per question (default 10).
+  --per-speaker-k N        ours/mem0: memories retrieved per speaker (default 30).
+  --context-tokens N       the prompt budget (default: the engine's context size).
+  --embedding-model ID     transformers.js embedding model (default: bge-small, from models/ when present).
+  --embedding-dir DIR      where its files are.
+
+output and resuming
+  --out FILE               results JSON (default eval-results.json); the Markdown report goes beside it (.md).
+  --checkpoint FILE        progress file (default <out>.checkpoint.json); run the same command again after a
+                           kill and it continues. A checkpoint made with other options is refused.
+  --fresh                  discard the checkpoint and start over.
+  --quiet                  no progress bar and no summary on the console.
+  --help                   this text.
+
+rollouts (GRPO training data)
+  --policy LIST            answer and/or manager (default answer,manager).
+  --group-size N           rollouts per prompt (default 4).
+  --out FILE               JSONL (default rollouts.jsonl).
+
+examples
+  npm run eval -- --data locomo10.json --split val --model models/gguf/SmolLM2-135M-Instruct.Q4_1.gguf \\
+    --judge self --limit 5 --max-turns 40 --pipeline ours,rag
+  npm run eval -- --data locomo10.json --backend openai --base-url http://127.0.0.1:8080/v1 --model qwen2.5-7b \\
+    --judge-model gpt-4o-mini --judge-base-url https://api.example.com/v1 --judge-api-key $KEY --out test.json
+  npm run eval -- rollouts --data locomo10.json --split train --model models/gguf/SmolLM2-135M-Instruct.Q4_1.gguf \\
+    --group-size 4 --out rollouts.jsonl`;
 
 export class UsageError extends Error {}
+
+/** The judge must be named: a separate model, the model under test on purpose (`--judge self`), or none. */
+export function chooseJudge(values: { judge?: string | undefined; 'no-judge'?: boolean; 'judge-model'?: string | undefined; 'judge-base-url'?: string | undefined; 'judge-backend'?: string | undefined }): 'separate' | 'self' | 'none' {
+  const separate = values['judge-model'] !== undefined || values['judge-base-url'] !== undefined || values['judge-backend'] !== undefined;
+  const chosen = [separate && '--judge-model', values.judge !== undefined && `--judge ${values.judge}`, values['no-judge'] && '--no-judge'].filter(Boolean);
+  if (values.judge !== undefined && values.judge !== 'self') throw new UsageError(`--judge takes only "self" (the model under test grades its own answers); name another judge with --judge-model, got "${values.judge}"`);
+  if (chosen.length > 1) throw new UsageError(`choose one judge: ${chosen.join(' and ')} contradict each other`);
+  if (chosen.length === 0) throw new UsageError('name the judge: --judge-model <id> [--judge-base-url <url>], --judge self (the model under test grades its own answers), or --no-judge');
+  if (separate && values['judge-model'] === undefined) throw new UsageError('--judge-base-url/--judge-backend need --judge-model <id>');
+  return values['no-judge'] ? 'none' : values.judge === 'self' ? 'self' : 'separate';
+}
 
 function positive(name: string, value: string | undefined): number | null {
   if (value === undefined) return null;
@@ -152,6 +220,8 @@ export async function main(argv: string[]): Promise<CliOutcome> {
     return {};
   }
   if (!values.data) throw new UsageError('--data <locomo.json> is required');
+  // Checked before any model loads: a run with an unnamed judge is refused at once.
+  const judgeChoice = command === 'evaluate' ? chooseJudge(values) : 'none';
   if (!isEvalSplit(values.split)) throw new UsageError(`--split must be test, val, train or all, got "${values.split}"`);
   const text = readFileSync(values.data, 'utf8');
   let json: unknown;
@@ -166,8 +236,10 @@ export async function main(argv: string[]): Promise<CliOutcome> {
 
   const threads = positive('threads', values.threads);
   const engine = await openClient({ threads, backend: values.backend, baseUrl: values['base-url'], model: values.model, apiKey: values['api-key'] }, 'model under test');
-  // --no-prompt-cache: bit-for-bit reproducible greedy replies (see withoutPromptCache.ts), at the cost of re-reading prompts.
-  const llm = values['no-prompt-cache'] ? withoutPromptCache(engine) : engine;
+  if (values['prompt-cache'] && values['no-prompt-cache']) throw new UsageError('--prompt-cache and --no-prompt-cache contradict each other');
+  // Off unless asked: bit-for-bit reproducible greedy replies (withoutPromptCache.ts), at the cost of re-reading prompts.
+  const promptCache = values['prompt-cache'];
+  const llm = forScoring(engine, promptCache);
   let judgeLlm: LLMClient | null = null;
   let embedder: Embedder | null = null;
   const banks: EvalBank[] = [];
@@ -202,13 +274,16 @@ export async function main(argv: string[]): Promise<CliOutcome> {
     }
 
     const pipelines = parsePipelineList(values.pipeline);
-    if (!values['no-judge'] && (values['judge-base-url'] || values['judge-model'] || values['judge-backend'])) {
-      judgeLlm = await openClient(
-        { threads, backend: values['judge-backend'] ?? values.backend, baseUrl: values['judge-base-url'] ?? values['base-url'], model: values['judge-model'] ?? values.model, apiKey: values['judge-api-key'] ?? values['api-key'] },
-        'judge',
+    if (judgeChoice === 'separate') {
+      judgeLlm = forScoring(
+        await openClient(
+          { threads, backend: values['judge-backend'] ?? values.backend, baseUrl: values['judge-base-url'] ?? values['base-url'], model: values['judge-model'], apiKey: values['judge-api-key'] ?? values['api-key'] },
+          'judge',
+        ),
+        promptCache,
       );
     }
-    const judgeClient = values['no-judge'] ? null : (judgeLlm ?? llm);
+    const judgeClient = judgeChoice === 'none' ? null : judgeChoice === 'self' ? llm : judgeLlm;
     const contextTokens = positive('context-tokens', values['context-tokens']) ?? ('contextSize' in engine ? (engine as { contextSize: number }).contextSize : DEFAULT_PIPELINE_SETTINGS.contextTokens);
     const config: EvalRunConfig = {
       data: `${path.basename(values.data)}#${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
@@ -223,6 +298,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
       },
       model: llm.modelId,
       judgeModel: judgeClient?.modelId ?? null,
+      promptCache,
     };
     const out = values.out ?? 'eval-results.json';
     const checkpointFile = values.checkpoint ?? `${out}.checkpoint.json`;
@@ -244,11 +320,11 @@ export async function main(argv: string[]): Promise<CliOutcome> {
       onProgress: (p) => progress(p.done, p.total, `${p.pipeline} ${p.sampleId} ${p.phase}`),
     });
     writeAtomically(out, JSON.stringify(report, null, 2));
-    const table = markdownTable(report.summaries);
+    const markdown = markdownReport(report);
     const mdFile = out.replace(/\.json$/i, '') + '.md';
-    writeAtomically(mdFile, `# LoCoMo evaluation\n\n${config.data}, split ${config.split}, model ${config.model}, judge ${config.judgeModel ?? 'none'}; ${report.questions} questions\n\n${table}\n`);
+    writeAtomically(mdFile, markdown);
     rmSync(checkpointFile, { force: true });
-    if (!values.quiet) console.log(`${table}\n\nresults → ${out}, table → ${mdFile}`);
+    if (!values.quiet) console.log(`${markdown}\nresults → ${out}, report → ${mdFile}`);
     return { report };
   } finally {
     for (const b of banks) b.close();

@@ -134,7 +134,7 @@ describe('results', () => {
     expect(table).toContain('| 50.0 | 110 | 20 | 30 |');
   });
   it('refuses a checkpoint of another run, naming what differs', () => {
-    const config: EvalRunConfig = { data: 'd', split: 'val', pipelines: ['rag'], limit: null, maxTurns: 4, settings: DEFAULT_PIPELINE_SETTINGS, model: 'm', judgeModel: null };
+    const config: EvalRunConfig = { data: 'd', split: 'val', pipelines: ['rag'], limit: null, maxTurns: 4, settings: DEFAULT_PIPELINE_SETTINGS, model: 'm', judgeModel: null, promptCache: false };
     const cp: EvalCheckpoint = { version: 1, config, bankState: { nextId: 1, clock: 0 }, ingest: {}, results: [] };
     expect(() => checkCheckpoint(cp, config)).not.toThrow();
     expect(() => checkCheckpoint(cp, { ...config, model: 'other' })).toThrow('different run (model: checkpoint "m", now "other")');

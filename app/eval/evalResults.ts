@@ -3,6 +3,8 @@ import { LOCOMO_CATEGORIES, categoryLabel } from './categories';
 import type { IngestStats, PipelineName, TokenCounts } from './pipelines/evalPipeline';
 import type { LexicalScores } from './metrics';
 import type { JudgeLabel } from './judge';
+import type { SkippedCounts } from './evalQuestions';
+import type { EvalReport, EvalRunConfig } from './evalRunner';
 
 export interface QuestionResult {
   pipeline: PipelineName;
@@ -102,4 +104,39 @@ export function markdownTable(summaries: readonly PipelineSummary[]): string {
     lines.push(row(p, '**overall**', p.overall, `${p.tokensPerQuestion.toFixed(0)} | ${p.latencyP50Ms.toFixed(0)} | ${p.latencyP95Ms.toFixed(0)}`));
   }
   return lines.join('\n');
+}
+
+/** Every question left out, by reason, in words; "none" when nothing was. */
+export function describeSkipped(skipped: SkippedCounts): string {
+  const parts = [
+    skipped.adversarial > 0 ? `${skipped.adversarial} adversarial (category 5: no gold answer, never scored)` : '',
+    skipped.beyondMaxTurns > 0 ? `${skipped.beyondMaxTurns} with evidence beyond --max-turns` : '',
+    skipped.noEvidence > 0 ? `${skipped.noEvidence} with no evidence listed (cannot tell whether --max-turns holds the answer)` : '',
+    skipped.overLimit > 0 ? `${skipped.overLimit} over --limit` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? 'none' : parts.join('; ');
+}
+
+/** Who graded J, in words: the report never leaves the judge implicit. */
+export function describeJudge(config: Pick<EvalRunConfig, 'judgeModel' | 'model'>): string {
+  if (config.judgeModel === null) return 'none (no J)';
+  return config.judgeModel === config.model ? `${config.judgeModel} (the model under test grades its own answers: --judge self)` : config.judgeModel;
+}
+
+/** The Markdown report: what ran (data, split, models, judge, prompt cache), what was left out and why, the table. */
+export function markdownReport(report: EvalReport): string {
+  const { config } = report;
+  return [
+    '# LoCoMo evaluation',
+    '',
+    `- data: ${config.data}, split ${config.split}; pipelines ${config.pipelines.join(', ')}`,
+    `- model under test: ${config.model}`,
+    `- judge: ${describeJudge(config)}`,
+    `- prompt cache: ${config.promptCache ? 'ON (--prompt-cache: faster; two runs may differ by a token)' : 'off (every prompt read in full: the same run gives the same scores)'}`,
+    `- questions: ${report.questions} scored${config.limit ? `, --limit ${config.limit}` : ''}${config.maxTurns ? `, --max-turns ${config.maxTurns}` : ''}`,
+    `- skipped: ${describeSkipped(report.skipped)}`,
+    '',
+    markdownTable(report.summaries),
+    '',
+  ].join('\n');
 }

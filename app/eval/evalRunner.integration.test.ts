@@ -2,7 +2,7 @@
  * The runner on the REAL models (SmolLM2-135M GGUF through node-llama-cpp at temperature 0, bge-small): a run
  * stopped mid-ingestion and resumed from its checkpoint gives the same results as one that was never stopped.
  * conv-30's first 2 turns, the question they answer, ours and rag. One CPU thread: llama.cpp's threads spin-wait on each other
- * and crawl when the machine is shared. Prompts are read without the prompt cache, the way `--no-prompt-cache` runs.
+ * and crawl when the machine is shared. Prompts are read without the prompt cache (`promptCache: false`, the default).
  */
 import * as transformers from '@huggingface/transformers';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -17,7 +17,6 @@ import { createLlmJudge } from './judge';
 import { readLocomoFixture } from './fixtures/locomoFixture';
 import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
 import { selectSplit } from './splits';
-import { withoutPromptCache } from './withoutPromptCache';
 
 const conversations = selectSplit(readLocomoFixture(), 'val');
 
@@ -58,9 +57,10 @@ describe('evaluation runner on the real models', () => {
       settings: { ...DEFAULT_PIPELINE_SETTINGS, contextTokens: llm.contextSize },
       model: llm.modelId,
       judgeModel: null,
+      // Every prompt read in full: llama.cpp's prompt cache can change a greedy token (see withoutPromptCache.ts).
+      promptCache: false,
     };
-    // Every prompt read in full: llama.cpp's prompt cache can change a greedy token (see withoutPromptCache.ts).
-    const deps = { llm: withoutPromptCache(llm), embedder, countPromptTokens: (m: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => llm.countPromptTokens(m) };
+    const deps = { llm, embedder, countPromptTokens: (m: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => llm.countPromptTokens(m) };
 
     const whole = await runEvaluation({ conversations, config, deps, evalBank: await openBank(1_700_000_000_000), judge: null, ingestChunkTurns: 1 });
     expect(whole.results.map((r) => `${r.pipeline}/${r.index}`)).toEqual(['ours/0', 'rag/0']);
@@ -108,6 +108,30 @@ describe('evaluation runner on the real models', () => {
     await expect(
       runEvaluation({ conversations, config: { ...config, limit: 3 }, deps, evalBank: await openBank(1), judge: null, checkpoint }),
     ).rejects.toThrow(/different run \(limit: checkpoint 1, now 3\)/);
+  });
+
+  it('the progress total counts only the work that will run: no ingestion of a conversation without a selected question', { timeout: 120_000 }, async () => {
+    // Both conversations, one question: the first conversation's 2 turns are ingested and its question answered.
+    const all = selectSplit(readLocomoFixture(), 'all');
+    expect(all.length).toBe(2);
+    const config: EvalRunConfig = {
+      data: 'locomo-dev',
+      split: 'all',
+      pipelines: ['rag'],
+      limit: 1,
+      maxTurns: 2,
+      settings: { ...DEFAULT_PIPELINE_SETTINGS, contextTokens: llm.contextSize },
+      model: llm.modelId,
+      judgeModel: null,
+      promptCache: false,
+    };
+    const seen: { done: number; total: number; sampleId: string }[] = [];
+    const report = await runEvaluation({ conversations: all, config, deps: { llm, embedder }, evalBank: await openBank(1), judge: null, ingestChunkTurns: 1, onProgress: (p) => seen.push(p) });
+    expect(report.results).toHaveLength(1);
+    expect(report.skipped.overLimit).toBeGreaterThan(0);
+    // 2 turns ingested + 1 answer; the second conversation (no question) adds nothing.
+    expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['1/3', '2/3', '3/3']);
+    expect(new Set(seen.map((p) => p.sampleId)).size).toBe(1);
   });
 
   it('the LLM judge returns one of its two labels under the schema', async () => {

@@ -12,9 +12,11 @@
 import type { EvalBank, EvalBankState, SerializedMemory } from './evalBank';
 import { selectQuestions, type EvalQuestion, type SelectionOptions, type SkippedCounts } from './evalQuestions';
 import { summarizePipeline, type PipelineSummary, type QuestionResult } from './evalResults';
+import type { LLMClient } from '../llm/types';
 import type { Judge } from './judge';
 import type { LocomoConversation } from './locomo';
 import { lexicalScores } from './metrics';
+import { withoutPromptCache } from './withoutPromptCache';
 import { addIngestStats, emptyIngestStats, type IngestStats, type PipelineContext, type PipelineDeps, type PipelineName, type PipelineSettings } from './pipelines/evalPipeline';
 import { PIPELINES } from './pipelines/pipelines';
 
@@ -32,7 +34,14 @@ export interface EvalRunConfig {
   maxTurns: number | null;
   settings: PipelineSettings;
   model: string;
+  /** The model that graded J (the CLI's `--judge-model`, or the model under test with `--judge self`); null: no J. */
   judgeModel: string | null;
+  /**
+   * llama.cpp's prompt cache on (`--prompt-cache`): faster, but a greedy reply can change by a token depending on
+   * what the engine served before, so two runs may differ. Off (the default): every prompt is read in full and
+   * the same run gives the same scores (withoutPromptCache.ts).
+   */
+  promptCache: boolean;
 }
 
 export interface IngestProgress {
@@ -102,6 +111,11 @@ export function checkCheckpoint(checkpoint: EvalCheckpoint, config: EvalRunConfi
   }
 }
 
+/** The client a run scores with: as given when the prompt cache is on, else one that reads every prompt in full. */
+export function forScoring(llm: LLMClient, promptCache: boolean): LLMClient {
+  return promptCache ? llm : withoutPromptCache(llm);
+}
+
 export const resultKey = (r: Pick<QuestionResult, 'pipeline' | 'sampleId' | 'index'>) => `${r.pipeline}/${r.sampleId}/${r.index}`;
 
 export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport> {
@@ -125,12 +139,14 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
   };
 
   const pipelines = config.pipelines.map((name) => PIPELINES[name]);
-  const ingestUnits = (c: LocomoConversation) => pipelines.filter((p) => p.ingest).length * (turnsOf.get(c.sampleId)?.length ?? 0);
+  // Only conversations with a selected question are ingested, so only theirs count towards the total.
+  const asked = new Set(questions.map((q) => q.sampleId));
+  const ingestUnits = (c: LocomoConversation) => (asked.has(c.sampleId) ? pipelines.filter((p) => p.ingest).length * (turnsOf.get(c.sampleId)?.length ?? 0) : 0);
   const total = options.conversations.reduce((n, c) => n + ingestUnits(c), 0) + questions.length * pipelines.length;
   let doneUnits =
     checkpoint.results.length + Object.values(checkpoint.ingest).reduce((n, p) => n + p.turnsDone, 0);
 
-  const deps: PipelineDeps = { ...options.deps, bank };
+  const deps: PipelineDeps = { ...options.deps, llm: forScoring(options.deps.llm, config.promptCache), bank };
   for (const conversation of options.conversations) {
     const turns = turnsOf.get(conversation.sampleId) ?? [];
     const convQuestions = questions.filter((q) => q.sampleId === conversation.sampleId);

@@ -4,20 +4,29 @@
  * the in-browser engine reads ~27 prompt tokens a second on a CPU, so the first few turns and questions are the
  * useful size here; the CLI (`npm run eval`) is for whole splits. The runner's bank is an IndexedDB database of its
  * own (`memory-r1-eval`), so the user's memories are never touched. Stopping keeps the checkpoint: Resume continues.
+ *
+ * The judge is chosen, never implied: none, or the loaded model grading its own answers, said so on the result.
+ * Prompts are read in full unless the user opts into the prompt cache (then two runs may differ by a token).
+ * Every run is stored in the app's database (`evalRuns`) as it goes, listed under the form, and two stored runs
+ * can be set side by side — a base model's and a trained model's: one chat model is loaded at a time, so the
+ * comparison is between their runs.
  */
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../../embed/embedClient';
 import { openEvalBank } from '../../eval/evalBank';
-import { summarizePipeline, type QuestionResult } from '../../eval/evalResults';
-import { runEvaluation, type EvalCheckpoint, type EvalProgress, type EvalReport, type EvalRunConfig } from '../../eval/evalRunner';
+import { describeJudge, describeSkipped, summarizePipeline, type QuestionResult } from '../../eval/evalResults';
+import { forScoring, runEvaluation, type EvalCheckpoint, type EvalProgress, type EvalReport, type EvalRunConfig } from '../../eval/evalRunner';
 import { selectQuestions } from '../../eval/evalQuestions';
 import { createLlmJudge } from '../../eval/judge';
 import { parseLocomo, type LocomoConversation } from '../../eval/locomo';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_NAMES, type PipelineName } from '../../eval/pipelines/evalPipeline';
 import { EVAL_SPLITS, selectSplit, type EvalSplit } from '../../eval/splits';
 import type { LLMClient } from '../../llm/types';
+import { MemoryDB } from '../../memory/db';
 import { CategoryBarChart } from './CategoryBarChart';
+import { PastRuns } from './PastRuns';
 import { QuestionTable } from './QuestionTable';
+import { newRunId, saveRun, type StoredRunConfig } from './evalRunStore';
 import './evaluation.css';
 
 export interface EvaluationPageProps {
@@ -29,7 +38,10 @@ const EVAL_DB_NAME = 'memory-r1-eval';
 /** The in-browser engines' context is what the app asks for when it loads a model; 2048 fits both. */
 const BROWSER_CONTEXT_TOKENS = 2048;
 
-const PIPELINE_LABELS: Record<PipelineName, string> = {
+type JudgeChoice = 'none' | 'self';
+
+/** Labels for the known pipelines; one added later shows its name. */
+const PIPELINE_LABELS: Partial<Record<string, string>> = {
   ours: 'ours (Memory Manager + Answer Agent)',
   mem0: 'mem0-style (facts + heuristic update)',
   rag: 'naive RAG (top-k turns)',
@@ -70,13 +82,17 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
   const [pipelines, setPipelines] = useState<PipelineName[]>(['ours', 'rag']);
   const [maxTurns, setMaxTurns] = useState('4');
   const [limit, setLimit] = useState('3');
-  const [useJudge, setUseJudge] = useState(true);
+  const [judgeChoice, setJudgeChoice] = useState<JudgeChoice>('none');
+  const [promptCache, setPromptCache] = useState(false);
   const [progress, setProgress] = useState<EvalProgress | null>(null);
   const [results, setResults] = useState<QuestionResult[]>([]);
   const [report, setReport] = useState<EvalReport | null>(null);
   const [running, setRunning] = useState(false);
   const abortRef = useRef<AbortController | null>(null);
   const checkpointRef = useRef<EvalCheckpoint | null>(null);
+  /** The stored run a Resume continues. */
+  const runRef = useRef<{ id: string; startedAt: number } | null>(null);
+  const db = useEvalRunsDb();
 
   const config: EvalRunConfig | null = useMemo(() => {
     if (!data || !llm) return null;
@@ -88,9 +104,10 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
       maxTurns: positiveOrNull(maxTurns),
       settings: { ...DEFAULT_PIPELINE_SETTINGS, contextTokens: BROWSER_CONTEXT_TOKENS },
       model: llm.modelId,
-      judgeModel: useJudge ? llm.modelId : null,
+      judgeModel: judgeChoice === 'self' ? llm.modelId : null,
+      promptCache,
     };
-  }, [data, llm, split, pipelines, limit, maxTurns, useJudge]);
+  }, [data, llm, split, pipelines, limit, maxTurns, judgeChoice, promptCache]);
 
   const planned = useMemo(() => {
     if (!data || !config) return null;
@@ -140,6 +157,16 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
       checkpointRef.current = null;
       setResults([]);
     }
+    const planned = selectQuestions(selectSplit(data.conversations, split), { maxTurns: config.maxTurns, limit: config.limit });
+    const stored: StoredRunConfig = { ...config, questions: planned.questions.length, skipped: planned.skipped };
+    if (!resume || !runRef.current) {
+      const startedAt = Date.now();
+      runRef.current = { id: newRunId(startedAt), startedAt };
+    }
+    const runId = runRef.current;
+    let soFar: QuestionResult[] = resume ? [...resume.results] : [];
+    const store = (status: 'running' | 'done' | 'stopped' | 'failed', finished: boolean) =>
+      db ? saveRun(db, { ...runId, finishedAt: finished ? Date.now() : null, status, config: stored, results: soFar }) : Promise.resolve();
     setReport(null);
     setProgress(null);
     setRunning(true);
@@ -147,26 +174,34 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
     abortRef.current = abort;
     const evalBank = await openEvalBank({ name: EVAL_DB_NAME, dims: embedder.dims });
     try {
+      await store('running', false);
       const finished = await runEvaluation({
         conversations: selectSplit(data.conversations, split),
         config,
         deps: { llm, embedder },
         evalBank,
-        judge: config.judgeModel ? createLlmJudge(llm) : null,
+        judge: config.judgeModel ? createLlmJudge(forScoring(llm, config.promptCache)) : null,
         checkpoint: resume,
         saveCheckpoint: (cp) => {
           checkpointRef.current = cp;
         },
         onProgress: setProgress,
-        onResult: (r) => setResults((list) => [...list, r]),
+        onResult: (r) => {
+          soFar = [...soFar, r];
+          setResults(soFar);
+          void store('running', false);
+        },
         // Progress and a checkpoint after every turn: a browser turn takes tens of seconds.
         ingestChunkTurns: 1,
         signal: abort.signal,
       });
+      soFar = finished.results;
       setReport(finished);
       setResults(finished.results);
+      await store('done', true);
     } catch (error) {
       setProblem(abort.signal.aborted ? 'Stopped. Resume continues where it stopped.' : error instanceof Error ? error.message : String(error));
+      await store(abort.signal.aborted ? 'stopped' : 'failed', true).catch(() => undefined);
     } finally {
       evalBank.close();
       setRunning(false);
@@ -183,7 +218,8 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
       <h2 id="eval-title">Evaluation on LoCoMo</h2>
       <p className="note">
         Runs the compared pipelines on the chat model and embedding model loaded in this tab, scores every answer (F1, BLEU-1, LoCoMo's F1, exact match and, if
-        chosen, the same model as judge) and keeps the memories in a database of its own. In-browser engines are slow: a few turns and questions take minutes.
+        chosen, J from a judge) and keeps the memories in a database of its own. In-browser engines are slow: a few turns and questions take minutes. Every run
+        is kept below, so a base model's run and a trained model's can be compared side by side.
       </p>
       {needs && (
         <p className="note" data-testid="eval-needs">
@@ -234,23 +270,31 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
                   checked={pipelines.includes(p)}
                   onChange={(e) => setPipelines((list) => (e.target.checked ? [...list, p] : list.filter((x) => x !== p)))}
                 />
-                {PIPELINE_LABELS[p]}
+                {PIPELINE_LABELS[p] ?? p}
               </label>
             ))}
-            <label>
-              <input type="checkbox" data-testid="eval-judge" checked={useJudge} onChange={(e) => setUseJudge(e.target.checked)} />
-              LLM judge (J)
-            </label>
           </fieldset>
+          <label>
+            Judge (J)
+            <select data-testid="eval-judge" value={judgeChoice} disabled={running} onChange={(e) => setJudgeChoice(e.target.value as JudgeChoice)}>
+              <option value="none">no judge (no J)</option>
+              <option value="self">{`the loaded model grades its own answers${llm ? ` (${llm.modelId})` : ''}`}</option>
+            </select>
+          </label>
+          <label className="eval-check">
+            <span>
+              <input type="checkbox" data-testid="eval-prompt-cache" checked={promptCache} disabled={running} onChange={(e) => setPromptCache(e.target.checked)} /> prompt cache
+              (faster; two runs may differ by a token)
+            </span>
+          </label>
         </div>
       )}
       {planned && (
         <p className="meta" data-testid="eval-plan">
-          {planned.questions.length} questions × {config?.pipelines.length ?? 0} pipelines
-          {planned.skipped.beyondMaxTurns + planned.skipped.noEvidence > 0 ? `; ${planned.skipped.beyondMaxTurns + planned.skipped.noEvidence} left out (evidence beyond the ingested turns)` : ''}
-          {planned.skipped.overLimit > 0 ? `; ${planned.skipped.overLimit} past the limit` : ''}; {planned.skipped.adversarial} adversarial (category 5) never scored
+          {planned.questions.length} questions × {config?.pipelines.length ?? 0} pipelines; skipped: {describeSkipped(planned.skipped)}
         </p>
       )}
+      {judgeChoice === 'self' && <p className="note">A small model grading its own answers tends to call them all CORRECT: read J with that in mind.</p>}
       <div className="eval-actions">
         <button type="button" data-testid="eval-run" disabled={!data || needs || running || !planned || planned.questions.length === 0} onClick={() => void run()}>
           {resumable && !running ? 'Resume' : 'Run evaluation'}
@@ -273,6 +317,11 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
               : `${report ? 'Done' : running ? `${progress.pipeline} · ${progress.sampleId} · ${progress.phase === 'ingest' ? 'ingesting turns' : 'answering'}` : 'Stopped'} — ${progress.done}/${progress.total}`}
           </span>
         </div>
+      )}
+      {config && summaries.length > 0 && (
+        <p className="meta" data-testid="eval-run-info">
+          Model {config.model}; judge: {describeJudge(config)}; prompt cache {config.promptCache ? 'on (two runs may differ by a token)' : 'off (reproducible)'}.
+        </p>
       )}
       {summaries.length > 0 && <CategoryBarChart summaries={summaries} />}
       {summaries.length > 0 && (
@@ -310,8 +359,20 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
         </table>
       )}
       {results.length > 0 && <QuestionTable results={results} />}
+      {db && <PastRuns db={db} disabled={running} />}
     </section>
   );
+}
+
+/** The app's database, for the stored runs (a connection of the page's own, closed when it goes). */
+function useEvalRunsDb(): MemoryDB | null {
+  const [db, setDb] = useState<MemoryDB | null>(null);
+  useEffect(() => {
+    const opened = new MemoryDB();
+    setDb(opened);
+    return () => opened.close();
+  }, []);
+  return db;
 }
 
 export default EvaluationPage;
