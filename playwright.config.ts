@@ -5,6 +5,8 @@ const PORT = Number(process.env.E2E_PORT ?? 4321);
 // One build folder per port, so two e2e runs on other ports (parallel work on one machine) never serve each other's build.
 const OUT_DIR = process.env.E2E_PORT ? `dist-e2e-${PORT}` : 'dist-e2e';
 export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 4322);
+/** The OpenAI-compatible test server's bearer token (the app's server form takes it as the API key). */
+export const OPENAI_TOKEN = 'e2e-openai-server-token';
 // Debian's chromium: Playwright cannot download its own browser on machines without a CDN.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(executablePath)) {
@@ -54,7 +56,8 @@ export default defineConfig({
     },
     {
       // The test GGUF behind an OpenAI-compatible API (node-llama-cpp), for the server backend's e2e test.
-      command: `npx tsx scripts/openai-server.ts --port ${OPENAI_PORT}`,
+      // Only the app under test may call it, with the token.
+      command: `npx tsx scripts/openai-server.ts --port ${OPENAI_PORT} --allow-origin http://localhost:${PORT} --token ${OPENAI_TOKEN}`,
       url: `http://127.0.0.1:${OPENAI_PORT}/health`,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

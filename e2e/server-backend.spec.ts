@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { OPENAI_PORT } from '../playwright.config';
+import { OPENAI_PORT, OPENAI_TOKEN } from '../playwright.config';
 
 // The same agent code on an OpenAI-compatible server (here node-llama-cpp behind scripts/openai-server.ts).
 test('the chat runs unchanged on an OpenAI-compatible server, and a bad URL says what failed', async ({ page }) => {
@@ -10,6 +10,7 @@ test('the chat runs unchanged on an OpenAI-compatible server, and a bad URL says
   await expect(page.getByTestId('server-error')).toContainText(`Could not reach the OpenAI-compatible server at http://127.0.0.1:${OPENAI_PORT + 1}/v1`);
 
   await page.getByLabel('Server URL').fill(`http://127.0.0.1:${OPENAI_PORT}`);
+  await page.getByLabel('API key (optional)').fill(OPENAI_TOKEN);
   await page.getByTestId('connect-server').click();
   await expect(page.getByTestId('model-loaded')).toContainText(`OpenAI-compatible server at http://127.0.0.1:${OPENAI_PORT}/v1`);
   await page.getByTestId('load-embedder').click();

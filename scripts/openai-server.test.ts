@@ -3,6 +3,7 @@
  * `fetch` — the wire format other clients (OpenAI SDKs, eval harnesses, the browser app) rely on. The client
  * side (app/llm/openaiCompatibleClient.ts) is tested against this server in its own file.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { CompletionOptions, CompletionResult, LLMClient } from '../app/llm/types';
@@ -10,6 +11,8 @@ import { parseChatRequest, startOpenAIServer, type OpenAIServer } from './openai
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from './test-models';
 
 const hi = [{ role: 'user', content: 'Say hi.' }];
+const TOKEN = 'test-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 /** The served client, recording how each call ended, so tests can see what the server did with the model. */
 function recording(inner: LLMClient) {
@@ -35,9 +38,9 @@ function recording(inner: LLMClient) {
 function post(server: OpenAIServer, body: unknown, init: RequestInit = {}): Promise<Response> {
   return fetch(`${server.url}/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...init,
+    headers: { 'content-type': 'application/json', ...AUTH, ...(init.headers as Record<string, string> | undefined) },
   });
 }
 
@@ -63,7 +66,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     model = await createNodeLlamaCppClient({ modelPath: TEST_CHAT_GGUF_PATH });
     const rec = recording(model);
     outcomes = rec.outcomes;
-    server = await startOpenAIServer({ client: rec.client, port: 0 });
+    server = await startOpenAIServer({ client: rec.client, port: 0, token: TOKEN });
   });
 
   afterAll(async () => {
@@ -75,7 +78,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(server.port).toBeGreaterThan(0);
     for (const path of ['/v1/models', '/models']) {
-      const res = await fetch(`${server.origin}${path}`);
+      const res = await fetch(`${server.origin}${path}`, { headers: AUTH });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ object: 'list', data: [{ id: model.modelId, object: 'model' }] });
     }
@@ -93,12 +96,12 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
       },
     });
     expect(pre.status).toBe(204);
-    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
     expect(pre.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
     expect(pre.headers.get('access-control-allow-private-network')).toBe('true');
-    const res = await fetch(`${server.url}/models`, { headers: { origin: 'http://localhost:5173' } });
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const res = await fetch(`${server.url}/models`, { headers: { origin: 'http://localhost:5173', ...AUTH } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
   });
 
   it('streams SSE chunks: a role chunk, content deltas, the finish reason, usage when asked, then [DONE]', async () => {
@@ -111,7 +114,6 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const payloads = ssePayloads(await res.text());
     expect(payloads.at(-1)).toBe('[DONE]');
     const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p) as Record<string, any>);
@@ -182,10 +184,10 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
       expect(json.error.type).toBe('invalid_request_error');
       expect(json.error.message).toMatch(message);
     }
-    const missing = await fetch(`${server.origin}/v2/chat`, { method: 'POST' });
+    const missing = await fetch(`${server.origin}/v2/chat`, { method: 'POST', headers: AUTH });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any).error.message).toContain('/v1/chat/completions');
-    const wrongMethod = await fetch(`${server.url}/chat/completions`);
+    const wrongMethod = await fetch(`${server.url}/chat/completions`, { headers: AUTH });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
   });
@@ -219,6 +221,118 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     const next = await post(server, { messages: hi, max_tokens: 3 });
     expect(((await next.json()) as any).usage.completion_tokens).toBe(3);
     expect(outcomes.slice(before)).toEqual([{ ok: false, kind: 'abort' }, { ok: true, result: expect.anything() }]);
+  });
+});
+
+/** A raw request, for what fetch will not send (another Host header). */
+function rawGet(server: OpenAIServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('openai-server: only the app can drive it (real model, real HTTP)', () => {
+  let model: LLMClient;
+  let server: OpenAIServer;
+  const APP = 'http://localhost:5173';
+  const OTHER_APP = 'http://localhost:4173';
+
+  beforeAll(async () => {
+    assertTestModelsPresent();
+    model = await createNodeLlamaCppClient({ modelPath: TEST_CHAT_GGUF_PATH });
+    server = await startOpenAIServer({ client: model, port: 0, token: TOKEN, maxQueue: 2, maxBodyBytes: 64 * 1024 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await model?.dispose();
+  });
+
+  it('a web page on another origin gets no CORS answer and a 403, preflight or not', async () => {
+    const evil = 'https://evil.example';
+    const pre = await fetch(`${server.url}/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+    });
+    expect(pre.status).toBe(403);
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+    expect(pre.headers.get('access-control-allow-private-network')).toBeNull();
+    const res = await post(server, { messages: hi, max_tokens: 1 }, { headers: { origin: evil } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(((await res.json()) as any).error.message).toMatch(/Origin https:\/\/evil\.example may not use this server/);
+  });
+
+  it('every route but /health needs the bearer token', async () => {
+    expect((await fetch(`${server.url}/models`)).status).toBe(401);
+    const wrong = await fetch(`${server.url}/models`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
+    const noToken = await fetch(`${server.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: hi }) });
+    expect(noToken.status).toBe(401);
+    expect((await fetch(`${server.origin}/health`)).status).toBe(200);
+    expect((await fetch(`${server.url}/models`, { headers: AUTH })).status).toBe(200);
+  });
+
+  it('a Host header that is not this loopback server (DNS rebinding) is refused', async () => {
+    expect((await rawGet(server, '/health', { host: `evil.example:${server.port}` })).status).toBe(403);
+    expect((await rawGet(server, '/v1/models', { host: `localhost:${server.port}`, ...AUTH })).status).toBe(200);
+  });
+
+  it('a body over the limit gets a 413 the client can read, declared or streamed, before any tokenizing', async () => {
+    const big = JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(50 * 1024 * 1024) }] });
+    const res = await post(server, big);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).error.message).toMatch(/over 65536 bytes/);
+    // Streamed without a length: the limit is checked while reading.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 40; i++) c.enqueue(new TextEncoder().encode('x'.repeat(4096)));
+        c.close();
+      },
+    });
+    const streamed = await fetch(`${server.url}/chat/completions`, { method: 'POST', headers: AUTH, body: chunks, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await fetch(`${server.origin}/health`)).status).toBe(200);
+  });
+
+  it('a schema nested 5,000 deep is a 400, not a 500', async () => {
+    // Written as text: JSON.stringify itself would overflow the stack of a test worker this deep.
+    const schema = `${'{"items":'.repeat(5000)}{}${'}'.repeat(5000)}`;
+    const body = `{"messages":${JSON.stringify(hi)},"max_tokens":1,"response_format":{"type":"json_schema","json_schema":{"name":"deep","schema":${schema}}}}`;
+    const res = await post(server, body);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.message).toMatch(/nests deeper than 32 levels/);
+  });
+
+  it('the queue is bounded: beyond maxQueue waiting or running requests, a 503 with retry-after', async () => {
+    const controller = new AbortController();
+    const long = { messages: [{ role: 'user', content: 'Tell me a very long story about a dragon.' }], max_tokens: 300 };
+    const first = post(server, long, { signal: controller.signal }).catch(() => null);
+    const second = post(server, long, { signal: controller.signal }).catch(() => null);
+    // Both are in (the third is only refused once the two are counted).
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await post(server, { messages: hi, max_tokens: 1 });
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('1');
+    controller.abort();
+    await Promise.all([first, second]);
+  });
+
+  it("how much of a prompt was cached is reported only to the client that ran just before, never another one's", async () => {
+    const ask = (origin: string) => post(server, { messages: hi, max_tokens: 2 }, { headers: { origin } }).then((r) => r.json() as Promise<any>);
+    await ask(APP);
+    const same = await ask(APP);
+    expect(same.timings.cache_n).toBeGreaterThan(0);
+    const other = await ask(OTHER_APP);
+    expect(other.timings).not.toHaveProperty('cache_n');
+    expect(other.usage).not.toHaveProperty('prompt_tokens_details');
   });
 });
 

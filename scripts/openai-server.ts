@@ -12,12 +12,22 @@
  *   (`prompt_n`, `prompt_ms`, `predicted_n`, `predicted_ms`, `cache_n`) and ignores the requested `model` name.
  *   What it cannot honour (`n` > 1, `tools`, `stop`, images…) is a 400 naming the parameter, not silently dropped.
  * - `GET /v1/models`, `GET /health`; the same routes without `/v1` too.
- * - CORS open to any origin (and Chrome's private-network preflight), so the browser app can call it.
- * - One generation at a time: requests queue; one whose client disconnects (while queued or generating) is
- *   dropped/aborted, and the next runs.
- * - Binds 127.0.0.1 only: it has no authentication.
+ *
+ * Only the app can drive it, not any website the user happens to have open:
+ * - a bearer token, random per start and printed, required on every route but `/health` (the app's server form
+ *   takes it as the API key);
+ * - browsers: only the origins given with `--allow-origin` (default: the app's dev and preview servers) get CORS
+ *   and private-network preflight answers; a request from any other Origin is refused;
+ * - the Host header must name this loopback server, so a DNS-rebound name cannot reach it;
+ * - bodies over the limit get a 413 (sent before the connection closes), checked before anything is tokenized;
+ *   JSON schemas nest at most MAX_SCHEMA_DEPTH deep (400 beyond);
+ * - one generation at a time, at most `maxQueue` requests waiting or running (503 beyond); one whose client
+ *   disconnects (while queued or generating) is dropped/aborted, and the next runs;
+ * - the prompt cache is shared, so how much of a prompt was cached (`cache_n`, `cached_tokens`) is reported only
+ *   to the client whose request ran just before: it would tell another caller about the previous prompt.
+ * - binds 127.0.0.1 only.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -29,7 +39,13 @@ import { TEST_CHAT_GGUF_PATH } from './test-models';
 
 export const DEFAULT_PORT = 8089;
 export const DEFAULT_MAX_TOKENS = 1024;
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The app's largest prompt (60 memories of 2,000 characters, JSON-escaped) is far below this. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_QUEUE = 4;
+/** Nesting of a response_format schema (objects and arrays); deeper ones are refused before grammar building. */
+export const MAX_SCHEMA_DEPTH = 32;
+/** `vite` and `vite preview` on their default ports, by both loopback names. */
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:4173', 'http://127.0.0.1:4173'];
 
 export interface OpenAIServerOptions {
   /** GGUF to serve; defaults to the test chat model. Ignored when `client` is given. */
@@ -46,6 +62,14 @@ export interface OpenAIServerOptions {
   ignoreStream?: boolean;
   /** One line per request; silent when not given. */
   log?: (line: string) => void;
+  /** Bearer token every route but /health requires; default a random one. null: none (tests on loopback only). */
+  token?: string | null;
+  /** Browser origins allowed to call it (CORS); default DEFAULT_ALLOWED_ORIGINS. */
+  allowedOrigins?: readonly string[];
+  /** Requests waiting or running at once; more get a 503. Default DEFAULT_MAX_QUEUE. */
+  maxQueue?: number;
+  /** Default DEFAULT_MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
 }
 
 export interface OpenAIServer {
@@ -56,6 +80,9 @@ export interface OpenAIServer {
   port: number;
   modelId: string;
   client: LLMClient;
+  /** The bearer token clients must send (null when started without one). */
+  token: string | null;
+  allowedOrigins: readonly string[];
   close(): Promise<void>;
 }
 
@@ -148,6 +175,9 @@ export function parseChatRequest(body: unknown, defaultMaxTokens = DEFAULT_MAX_T
       if (!isObject(spec) || !isObject(spec.schema)) {
         throw bad('`response_format.json_schema.schema` must be a JSON Schema object', 'response_format.json_schema.schema');
       }
+      if (depthOf(spec.schema, MAX_SCHEMA_DEPTH + 1) > MAX_SCHEMA_DEPTH) {
+        throw bad(`\`response_format.json_schema.schema\` nests deeper than ${MAX_SCHEMA_DEPTH} levels`, 'response_format.json_schema.schema');
+      }
       jsonSchema = spec.schema;
     } else if (format.type === 'json_object') {
       jsonSchema = { type: 'object', additionalProperties: true };
@@ -167,31 +197,79 @@ export function parseChatRequest(body: unknown, defaultMaxTokens = DEFAULT_MAX_T
   return { messages: parsed, maxTokens, temperature, jsonSchema, stream, includeUsage };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** How deep objects and arrays nest in a parsed JSON value, counting no further than `limit`. */
+function depthOf(value: unknown, limit: number): number {
+  if (limit <= 0 || typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, depthOf(child, limit - 1));
+    if (deepest >= limit - 1) break;
+  }
+  return 1 + deepest;
+}
+
+/** A body over the limit: a 413 that the client gets to read (the connection closes after it). */
+class BodyTooLarge extends HttpError {
+  constructor(limit: number) {
+    super(413, `Request body over ${limit} bytes`);
+  }
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new BodyTooLarge(limit));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `Request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+      if (size > limit) {
+        // Stop keeping it; the rest is drained after the 413 (see `refuseBody`), so the client reads the answer.
+        req.off('data', onData);
+        chunks.length = 0;
+        reject(new BodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
-function setCors(req: http.IncomingMessage, res: http.ServerResponse): void {
-  res.setHeader('access-control-allow-origin', '*');
+/**
+ * After a 413 or 503 sent before the body was read: read and drop what the client is still sending, so it gets to
+ * read the answer instead of a reset, and close the connection once the answer is out (at most a few seconds on).
+ */
+function refuseBody(req: http.IncomingMessage, res: http.ServerResponse): void {
+  req.resume();
+  res.on('finish', () => setTimeout(() => req.socket.destroy(), 2000).unref());
+}
+
+/** The loopback names a browser or client may use for this server; anything else in Host is DNS rebinding. */
+function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase());
+}
+
+function setCors(req: http.IncomingMessage, res: http.ServerResponse, origin: string): void {
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'origin');
   res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-  res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'authorization, content-type');
+  res.setHeader('access-control-allow-headers', 'authorization, content-type');
   res.setHeader('access-control-max-age', '600');
   // Chrome's Private Network Access: a page on a public origin may call this loopback server only if it says so.
   if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('access-control-allow-private-network', 'true');
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -215,8 +293,10 @@ function toHttpError(err: unknown): HttpError {
   return new HttpError(500, `Internal error: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-function usageOf(result: CompletionResult) {
-  const { promptTokens, completionTokens, cachedTokens } = result.usage;
+/** `shareCache`: whether this client may learn how much of its prompt was cached (see the module comment). */
+function usageOf(result: CompletionResult, shareCache: boolean) {
+  const { promptTokens, completionTokens } = result.usage;
+  const cachedTokens = shareCache ? result.usage.cachedTokens : undefined;
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
@@ -226,11 +306,10 @@ function usageOf(result: CompletionResult) {
 }
 
 /** llama.cpp server's `timings`: `prompt_n` counts the prompt tokens actually read (the cached ones are `cache_n`). */
-function timingsOf(result: CompletionResult) {
+function timingsOf(result: CompletionResult, shareCache: boolean) {
   const cached = result.usage.cachedTokens ?? 0;
   return {
-    cache_n: cached,
-    prompt_n: result.usage.promptTokens - cached,
+    ...(shareCache ? { cache_n: cached, prompt_n: result.usage.promptTokens - cached } : { prompt_n: result.usage.promptTokens }),
     predicted_n: result.usage.completionTokens,
     ...(result.timings.prefillMs !== undefined ? { prompt_ms: result.timings.prefillMs } : {}),
     ...(result.timings.decodeMs !== undefined ? { predicted_ms: result.timings.decodeMs } : {}),
@@ -244,6 +323,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   const defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   const log = options.log ?? (() => undefined);
   const created = Math.floor(Date.now() / 1000);
+  const token = options.token === undefined ? randomBytes(24).toString('base64url') : options.token;
+  const allowedOrigins = options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS;
+  const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let port = 0;
+  /** Who the last generation ran for: the only client the prompt cache's state may be reported to. */
+  let lastClient: string | null = null;
+  let queued = 0;
 
   // One generation at a time.
   let queue: Promise<void> = Promise.resolve();
@@ -258,8 +345,21 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   const inFlight = new Set<AbortController>();
 
   async function chatCompletions(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
+    if (queued >= maxQueue) {
+      res.setHeader('retry-after', '1');
+      throw new HttpError(503, `The server is busy: ${queued} requests are waiting or running (at most ${maxQueue}); try again shortly`);
+    }
+    queued += 1;
+    try {
+      return await chatCompletion(req, res);
+    } finally {
+      queued -= 1;
+    }
+  }
+
+  async function chatCompletion(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
     let body: unknown;
-    const text = await readBody(req);
+    const text = await readBody(req, maxBodyBytes);
     try {
       body = JSON.parse(text);
     } catch (err) {
@@ -292,9 +392,15 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
     };
 
+    // Browsers send an Origin; other clients (scripts, SDKs) are told apart by their address.
+    const clientKey = req.headers.origin ?? `addr:${req.socket.remoteAddress ?? ''}`;
+    let shareCache = false;
     try {
       const result = await enqueue(async () => {
         if (controller.signal.aborted) return undefined;
+        // Nothing cached yet, or only this client's own prompts: nothing to tell about anyone else.
+        shareCache = lastClient === null || lastClient === clientKey;
+        lastClient = clientKey;
         const completionOptions: CompletionOptions = {
           maxTokens: request.maxTokens,
           signal: controller.signal,
@@ -326,14 +432,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           created: base.created,
           model: modelId,
           choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: result.finishReason, logprobs: null }],
-          usage: usageOf(result),
-          timings: timingsOf(result),
+          usage: usageOf(result, shareCache),
+          timings: timingsOf(result, shareCache),
         });
         return `200 ${summary}`;
       }
       startStream();
       send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: result.finishReason }] });
-      if (request.includeUsage) send({ ...base, choices: [], usage: usageOf(result), timings: timingsOf(result) });
+      if (request.includeUsage) send({ ...base, choices: [], usage: usageOf(result, shareCache), timings: timingsOf(result, shareCache) });
       res.end('data: [DONE]\n\n');
       return `200 stream ${summary}`;
     } catch (err) {
@@ -349,13 +455,24 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
-    setCors(req, res);
+    if (!hostAllowed(req.headers.host, port)) throw new HttpError(403, `Host ${JSON.stringify(req.headers.host ?? '')} is not this server; use 127.0.0.1:${port}`, 'permission_error');
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      if (!allowedOrigins.includes(origin)) {
+        throw new HttpError(403, `Origin ${origin} may not use this server; start it with --allow-origin ${origin} to allow it`, 'permission_error');
+      }
+      setCors(req, res, origin);
+    }
     const method = req.method ?? 'GET';
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     const route = pathname.replace(/\/+$/, '').replace(/^\/v1(?=\/)/, '') || '/';
     if (method === 'OPTIONS') {
       res.writeHead(204).end();
       return '204';
+    }
+    if (token !== null && route !== '/health' && !tokenMatches(req.headers.authorization, token)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      throw new HttpError(401, 'Missing or wrong bearer token: use the token serve:openai printed at start as the API key', 'authentication_error');
     }
     const allow = (methods: string) => {
       if (!methods.split(',').includes(method)) {
@@ -389,8 +506,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     handle(req, res)
       .catch((err: unknown) => {
         const error = toHttpError(err);
+        // Refused before the body was read: say so with the connection closing, and drain what is still coming.
+        const unread = !req.complete;
+        if (unread) res.setHeader('connection', 'close');
         if (!res.headersSent && !res.destroyed) sendJson(res, error.status, errorBody(error));
         else res.destroy();
+        if (unread) refuseBody(req, res);
         return `${error.status} ${error.message}`;
       })
       .then((outcome) => log(`${req.method} ${req.url} → ${outcome} (${Math.round(performance.now() - started)} ms)`));
@@ -409,7 +530,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     if (ownsClient) await client.dispose();
     throw err;
   }
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   const origin = `http://${host}:${port}`;
 
   let closing: Promise<void> | undefined;
@@ -419,6 +540,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     port,
     modelId,
     client,
+    token,
+    allowedOrigins,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -433,17 +556,26 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   };
 }
 
-const USAGE = `Usage: npm run serve:openai -- [--model <file.gguf>] [--port <port>]
+const USAGE = `Usage: npm run serve:openai -- [--model <file.gguf>] [--port <port>] [--allow-origin <origin>]… [--token <token>]
 
 Serves a GGUF model at http://127.0.0.1:<port>/v1 (OpenAI-compatible: POST /v1/chat/completions, GET /v1/models).
-  --model  the .gguf file (default: the test model, ${TEST_CHAT_GGUF_PATH})
-  --port   default ${DEFAULT_PORT}; 0 picks a free one`;
+  --model         the .gguf file (default: the test model, ${TEST_CHAT_GGUF_PATH})
+  --port          default ${DEFAULT_PORT}; 0 picks a free one
+  --allow-origin  a web page origin that may call it, e.g. http://localhost:5173; repeat for more
+                  (default: ${DEFAULT_ALLOWED_ORIGINS.join(', ')})
+  --token         the bearer token clients must send (default: a random one, printed at start)`;
 
 async function main(): Promise<void> {
-  let values: { model?: string; port?: string; help?: boolean };
+  let values: { model?: string; port?: string; help?: boolean; 'allow-origin'?: string[]; token?: string };
   try {
     ({ values } = parseArgs({
-      options: { model: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        model: { type: 'string' },
+        port: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -461,16 +593,37 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const allowedOrigins = values['allow-origin'] ?? DEFAULT_ALLOWED_ORIGINS;
+  for (const origin of allowedOrigins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.origin !== origin) {
+      console.error(`--allow-origin must be an origin such as http://localhost:5173 (scheme, host, port; no path), got ${JSON.stringify(origin)}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  if (values.token !== undefined && values.token.length < 8) {
+    console.error(`--token must be at least 8 characters\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const modelPath = path.resolve(values.model ?? TEST_CHAT_GGUF_PATH);
   let server: OpenAIServer;
   try {
-    server = await startOpenAIServer({ modelPath, port, log: (line) => console.log(line) });
+    server = await startOpenAIServer({ modelPath, port, log: (line) => console.log(line), allowedOrigins, ...(values.token ? { token: values.token } : {}) });
   } catch (err) {
     console.error(`serve:openai failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
     return;
   }
   console.log(`Serving ${server.modelId} (${modelPath}) at ${server.url} — OpenAI-compatible; Ctrl+C to stop`);
+  console.log(`Token: ${server.token} — the app's server form takes it as the API key (Authorization: Bearer …)`);
+  console.log(`Web pages allowed to call it: ${server.allowedOrigins.join(', ')}`);
   const stop = () => {
     console.log('Stopping…');
     server.close().then(

@@ -79,7 +79,7 @@ describe('createOpenAICompatibleClient against openai-server (real model, CPU, r
 
   beforeAll(async () => {
     assertTestModelsPresent();
-    server = await startOpenAIServer({ modelPath: TEST_CHAT_GGUF_PATH, port: 0 });
+    server = await startOpenAIServer({ modelPath: TEST_CHAT_GGUF_PATH, port: 0, token: null });
     client = createOpenAICompatibleClient({ baseUrl: server.url, model: server.modelId });
   });
 
@@ -154,7 +154,7 @@ describe('createOpenAICompatibleClient against openai-server (real model, CPU, r
   });
 
   it('works with a server that ignores `stream` and answers with one JSON body', async () => {
-    const plain = await startOpenAIServer({ client: server.client, port: 0, ignoreStream: true });
+    const plain = await startOpenAIServer({ client: server.client, port: 0, ignoreStream: true, token: null });
     try {
       const c = createOpenAICompatibleClient({ baseUrl: plain.origin, model: plain.modelId });
       const deltas: string[] = [];
