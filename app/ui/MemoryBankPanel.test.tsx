@@ -24,7 +24,8 @@ const proposer = { model: 'test', promptVersion: 'test' };
 
 async function openBank() {
   const db = new MemoryDB(`memory-r1-panel-${Math.random()}`, { indexedDB, IDBKeyRange });
-  const bank = await MemoryBank.open({ db, index: await createVectorIndex({ dims: 384 }), channelName: null, lexicalPersistDelayMs: null });
+  // The bank's own changes channel, as in the app: the panel hears on it when the search indexes have a change.
+  const bank = await MemoryBank.open({ db, index: await createVectorIndex({ dims: 384 }), lexicalPersistDelayMs: null });
   opened.push({ bank, db });
   return { db, bank };
 }
@@ -59,7 +60,7 @@ describe('MemoryBankPanel search results follow the bank', () => {
     const edited = await bank.apply({ namespace: 'user:me', ops: [{ op: 'UPDATE', id: buddy, text: 'Alice adopted a dog named Max', embedding: randomVector(4) }], candidateIds: [buddy], turnId: null, proposer });
     expect(edited.ok).toBe(true);
     await waitFor(() => expect(hitTexts().sort()).toEqual(['Alice adopted a dog named Max', 'Alice walks her dog every morning']));
-    expect(screen.getByTestId('search-refreshed')).toBeDefined();
+    await waitFor(() => expect(screen.getByTestId('search-refreshed')).toBeDefined());
 
     // A delete: the hit is gone.
     const deleted = await bank.apply({ namespace: 'user:me', ops: [{ op: 'DELETE', id: buddy }], candidateIds: [buddy], turnId: null, proposer });

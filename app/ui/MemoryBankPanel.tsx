@@ -91,10 +91,21 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
   // moves with every edit, delete, add, import or wipe, here, in the chat or in another tab; the search then runs
   // again with the same query and vector. Until it has, hits are shown through a live read of their memories: a
   // deleted one drops out at once and an edited one shows its new text.
-  const bankVersion = useLiveQuery(() => db.memoryHistory.count(), [db]);
+  const historyCount = useLiveQuery(() => db.memoryHistory.count(), [db]);
+  // The count can move before the bank's search indexes have the change (they are patched after the commit). The
+  // bank announces on its changes channel once they have it (after a patch here or in another tab, or a rebuild),
+  // and another BroadcastChannel object in this tab hears that too: the search runs again then as well.
+  const [indexUpdates, setIndexUpdates] = useState(0);
+  useEffect(() => {
+    if (typeof BroadcastChannel === 'undefined') return;
+    const channel = new BroadcastChannel(`${db.name}:changes`);
+    channel.onmessage = () => setIndexUpdates((n) => n + 1);
+    return () => channel.close();
+  }, [db]);
+  const bankVersion = historyCount === undefined ? undefined : `${historyCount}:${indexUpdates}`;
   const hitKey = (search?.result.hits ?? []).map((h) => h.memory.id).join('\n');
   const liveHits = useLiveQuery(async () => ({ key: hitKey, records: await db.memories.bulkGet(hitKey ? hitKey.split('\n') : []) }), [db, hitKey]);
-  const searchedAt = useRef<number | undefined>(undefined);
+  const searchedAt = useRef<string | undefined>(undefined);
   useEffect(() => {
     if (!search || bankVersion === undefined) return;
     if (searchedAt.current === undefined || searchedAt.current === bankVersion) return;
