@@ -3,6 +3,7 @@ import type { ResolvedWebLLMSource, WebLLMCatalogEntry } from './catalog';
 import { collectChatStream } from './chatStream';
 import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
 import { assertValidOptions, LLMError } from './types';
+import { SerialQueue } from '../lib/serialQueue';
 
 export interface WebLLMProgress {
   /** 0..1 */
@@ -79,14 +80,40 @@ export interface WebLLMClient extends LLMClient {
   readonly loadMs: number;
 }
 
-export async function createWebLLMClient(options: WebLLMClientOptions): Promise<WebLLMClient> {
+/** One worker with web-llm's engine in it; `lost` says why it stopped answering, once it has. */
+interface Engine {
+  engine: WebWorkerMLCEngine;
+  worker: Worker;
+  lost: string | null;
+  /** Called with the reason when the worker dies: rejects the call in flight. */
+  onLost: ((why: string) => void) | null;
+  /** The client itself is ending the worker (dispose, a cancelled load): not a loss. */
+  onPurpose: boolean;
+}
+
+async function startEngine(options: WebLLMClientOptions): Promise<Engine> {
   const { WebWorkerMLCEngine } = await import('@mlc-ai/web-llm');
   const worker = (options.createWorker ?? createLLMWorker)();
   const engine: WebWorkerMLCEngine = new WebWorkerMLCEngine(worker, {
     appConfig: webllmAppConfig(options.entry, options.source),
     initProgressCallback: (report: InitProgressReport) => options.onProgress?.({ progress: report.progress, text: report.text }),
   });
-  const started = performance.now();
+  const state: Engine = { engine, worker, lost: null, onLost: null, onPurpose: false };
+  // A worker that fails or is terminated never answers web-llm's pending requests, which would then wait forever:
+  // watch it, as wllamaClient does, and fail what is pending with the reason.
+  const lose = (why: string) => {
+    if (state.lost || state.onPurpose) return;
+    state.lost = why;
+    state.onLost?.(why);
+  };
+  const terminate = worker.terminate.bind(worker);
+  worker.terminate = () => {
+    terminate();
+    lose('its worker was terminated');
+  };
+  worker.addEventListener('error', (event) => lose(`its worker failed${event.message ? `: ${event.message}` : ''}`));
+  worker.addEventListener('messageerror', () => lose('its worker sent a message that could not be read'));
+
   const workerFailed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => reject(new Error(`the web-llm worker failed: ${event.message || 'script error'}`)));
     options.signal?.addEventListener('abort', () => reject(new DOMException('Loading cancelled', 'AbortError')), { once: true });
@@ -94,33 +121,54 @@ export async function createWebLLMClient(options: WebLLMClientOptions): Promise<
   try {
     await Promise.race([engine.reload(options.entry.id), workerFailed]);
   } catch (error) {
+    state.onPurpose = true;
     worker.terminate();
     if (error instanceof DOMException && error.name === 'AbortError') {
       throw new LLMError(`Loading ${options.entry.id} was cancelled`, 'webllm', 'abort', { cause: error });
     }
     throw explainWebLLMError(error, absolute(options.source.modelUrl));
   }
-  const loadMs = performance.now() - started;
+  return state;
+}
 
-  let queue: Promise<unknown> = Promise.resolve();
+export async function createWebLLMClient(options: WebLLMClientOptions): Promise<WebLLMClient> {
+  const started = performance.now();
+  let current = await startEngine(options);
+  const loadMs = performance.now() - started;
+  const queue = new SerialQueue();
 
   async function run(messages: ChatMessage[], opts: CompletionOptions): Promise<CompletionResult> {
     assertValidOptions(opts, 'webllm');
+    // The engine before was lost: start another (its files come from the browser's cache) before this call.
+    if (current.lost) current = await startEngine({ ...options, signal: undefined });
+    const state = current;
+    const { engine } = state;
     const t0 = performance.now();
     const onAbort = () => engine.interruptGenerate();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const lost = new Promise<never>((_, reject) => {
+      state.onLost = (why) =>
+        reject(
+          new LLMError(`The chat model's engine stopped during this reply (${why}). It will be restarted on the next call; nothing from this reply was kept, so you can retry.`, 'webllm', 'engine-lost'),
+        );
+    });
     try {
-      const stream = await engine.chat.completions.create({
-        messages: messages.map((m) => ({ role: m.role, content: m.content }) as ChatCompletionMessageParam),
-        max_tokens: opts.maxTokens,
-        temperature: opts.temperature ?? 0,
-        stream: true,
-        stream_options: { include_usage: true },
-        // xgrammar-constrained decoding: web-llm takes the schema as a string.
-        ...(opts.jsonSchema ? { response_format: { type: 'json_object' as const, schema: JSON.stringify(opts.jsonSchema) } } : {}),
-      });
-      type Usage = { prompt_tokens: number; completion_tokens: number; extra?: { time_to_first_token_s?: number } };
-      const { text, finishReason: finish, usage } = await collectChatStream<Usage, never>(stream, opts.onToken);
+      const reply = (async () => {
+        const stream = await engine.chat.completions.create({
+          messages: messages.map((m) => ({ role: m.role, content: m.content }) as ChatCompletionMessageParam),
+          max_tokens: opts.maxTokens,
+          temperature: opts.temperature ?? 0,
+          stream: true,
+          stream_options: { include_usage: true },
+          // xgrammar-constrained decoding: web-llm takes the schema as a string.
+          ...(opts.jsonSchema ? { response_format: { type: 'json_object' as const, schema: JSON.stringify(opts.jsonSchema) } } : {}),
+        });
+        type Usage = { prompt_tokens: number; completion_tokens: number; extra?: { time_to_first_token_s?: number } };
+        return collectChatStream<Usage, never>(stream, opts.onToken);
+      })();
+      // A reply that settles after a loss is of no interest any more.
+      reply.catch(() => undefined);
+      const { text, finishReason: finish, usage } = await Promise.race([reply, lost]);
       if (finish === 'abort' || opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'webllm', 'abort');
       const ttft = usage?.extra?.time_to_first_token_s;
       const totalMs = performance.now() - t0;
@@ -135,6 +183,7 @@ export async function createWebLLMClient(options: WebLLMClientOptions): Promise<
       const explained = explainWebLLMError(error);
       throw explained.kind === 'load' ? new LLMError(explained.message, 'webllm', 'generate', { cause: error }) : explained;
     } finally {
+      state.onLost = null;
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -144,13 +193,13 @@ export async function createWebLLMClient(options: WebLLMClientOptions): Promise<
     modelId: options.entry.id,
     loadMs,
     complete(messages, opts) {
-      const result = queue.then(() => run(messages, opts));
-      queue = result.catch(() => {});
-      return result;
+      return queue.run(() => run(messages, opts));
     },
     async dispose() {
-      await engine.unload().catch(() => {});
-      worker.terminate();
+      current.onPurpose = true;
+      // A lost worker would never answer the unload.
+      if (!current.lost) await current.engine.unload().catch(() => {});
+      current.worker.terminate();
     },
   };
 }
