@@ -20,6 +20,7 @@
  *   `finishReason: 'abort'` is never returned.
  */
 import { collectChatStream, type CollectedChatStream } from './chatStream';
+import { completionReport, type LlamaCppTimings, type OpenAIUsage } from './llamaCppUsage';
 import { readSSE } from './sse';
 import {
   assertValidOptions,
@@ -146,46 +147,21 @@ function inBandError(value: unknown): string | undefined {
   return undefined;
 }
 
-interface Usage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-}
-/** llama.cpp server's per-request timings (also sent by scripts/openai-server.ts). */
-interface Timings {
-  prompt_n?: number;
-  prompt_ms?: number;
-  predicted_n?: number;
-  predicted_ms?: number;
-  cache_n?: number;
-}
 interface StreamChunk {
   choices?: Array<{ delta?: { content?: string | null } | null; finish_reason?: string | null } | null> | null;
-  usage?: Usage | null;
-  timings?: Timings;
+  usage?: OpenAIUsage | null;
+  timings?: LlamaCppTimings;
 }
 interface CompletionBody {
   choices?: Array<{ message?: { content?: string | null } | null; finish_reason?: string | null } | null> | null;
-  usage?: Usage | null;
-  timings?: Timings;
+  usage?: OpenAIUsage | null;
+  timings?: LlamaCppTimings;
 }
 
-function toResult(collected: CollectedChatStream<Usage, Timings>, startedAt: number): CompletionResult {
-  const { text, usage, timings } = collected;
-  const cached = usage?.prompt_tokens_details?.cached_tokens ?? timings?.cache_n;
+function toResult(collected: CollectedChatStream<OpenAIUsage, LlamaCppTimings>, startedAt: number): CompletionResult {
   return {
-    text,
-    usage: {
-      // llama.cpp's timings count cached and freshly read prompt tokens apart.
-      promptTokens: usage?.prompt_tokens ?? (timings?.prompt_n !== undefined ? timings.prompt_n + (timings.cache_n ?? 0) : 0),
-      completionTokens: usage?.completion_tokens ?? timings?.predicted_n ?? 0,
-      ...(typeof cached === 'number' ? { cachedTokens: cached } : {}),
-    },
-    timings: {
-      totalMs: performance.now() - startedAt,
-      ...(typeof timings?.prompt_ms === 'number' ? { prefillMs: timings.prompt_ms } : {}),
-      ...(typeof timings?.predicted_ms === 'number' ? { decodeMs: timings.predicted_ms } : {}),
-    },
+    text: collected.text,
+    ...completionReport(collected.usage, collected.timings, performance.now() - startedAt),
     finishReason: collected.finishReason === 'length' ? 'length' : 'stop',
   };
 }
@@ -312,7 +288,7 @@ export function createOpenAICompatibleClient(options: OpenAICompatibleClientOpti
         if (controller.signal.aborted) throw aborted(err);
         throw err;
       }
-      let collected: CollectedChatStream<Usage, Timings>;
+      let collected: CollectedChatStream<OpenAIUsage, LlamaCppTimings>;
       try {
         collected = await readCompletion(response, completionsUrl, opts.onToken);
       } catch (err) {
@@ -353,7 +329,7 @@ async function readCompletion(
   response: Response,
   url: string,
   onToken: ((delta: string) => void) | undefined,
-): Promise<CollectedChatStream<Usage, Timings>> {
+): Promise<CollectedChatStream<OpenAIUsage, LlamaCppTimings>> {
   const contentType = response.headers.get('content-type') ?? '';
   if (contentType.includes('text/event-stream')) {
     if (!response.body) throw new OpenAICompatibleError(`Empty event stream from ${url}`, 'generate', url, response.status);
