@@ -12,7 +12,7 @@ import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test
 import {
   createOpenAICompatibleClient,
   listOpenAICompatibleModels,
-  normalizeBaseUrl,
+  openAIApiBase,
   OpenAICompatibleError,
   serverErrorMessage,
   type OpenAICompatibleClient,
@@ -40,23 +40,23 @@ async function rejection(promise: Promise<unknown>): Promise<OpenAICompatibleErr
   return error as OpenAICompatibleError;
 }
 
-describe('normalizeBaseUrl', () => {
+describe('openAIApiBase (a server URL as the API base)', () => {
   it('treats a server root, with or without a slash, and its /v1 alike', () => {
     for (const url of ['http://host:8080', 'http://host:8080/', 'http://host:8080/v1', 'http://host:8080/v1/', ' http://host:8080//v1// ']) {
-      expect(normalizeBaseUrl(url), url).toBe('http://host:8080/v1');
+      expect(openAIApiBase(url), url).toBe('http://host:8080/v1');
     }
   });
 
   it('keeps any other path, minus a pasted endpoint', () => {
-    expect(normalizeBaseUrl('https://example.com/openai/v1')).toBe('https://example.com/openai/v1');
-    expect(normalizeBaseUrl('https://example.com/v1beta/openai/')).toBe('https://example.com/v1beta/openai');
-    expect(normalizeBaseUrl('http://host:8080/v1/chat/completions')).toBe('http://host:8080/v1');
-    expect(normalizeBaseUrl('http://host:8080/v1/models')).toBe('http://host:8080/v1');
+    expect(openAIApiBase('https://example.com/openai/v1')).toBe('https://example.com/openai/v1');
+    expect(openAIApiBase('https://example.com/v1beta/openai/')).toBe('https://example.com/v1beta/openai');
+    expect(openAIApiBase('http://host:8080/v1/chat/completions')).toBe('http://host:8080/v1');
+    expect(openAIApiBase('http://host:8080/v1/models')).toBe('http://host:8080/v1');
   });
 
   it('refuses what is not an http(s) URL', () => {
-    expect(() => normalizeBaseUrl('localhost:8080')).toThrow(/http or https/);
-    expect(() => normalizeBaseUrl('not a url')).toThrow(/Not a valid server URL/);
+    expect(() => openAIApiBase('localhost:8080')).toThrow(/http or https/);
+    expect(() => openAIApiBase('not a url')).toThrow(/Not a valid server URL/);
     expect(() => createOpenAICompatibleClient({ baseUrl: 'ftp://host', model: 'm' })).toThrow(LLMError);
     expect(() => createOpenAICompatibleClient({ baseUrl: 'http://host', model: ' ' })).toThrow(/model name is required/);
   });

@@ -76,7 +76,7 @@ export class OpenAICompatibleError extends LLMError {
  * path keeps it (trailing slashes and a pasted `/chat/completions` or `/models` removed). Throws on what is not an
  * http(s) URL.
  */
-export function normalizeBaseUrl(baseUrl: string): string {
+export function openAIApiBase(baseUrl: string): string {
   let url: URL;
   try {
     url = new URL(baseUrl.trim());
@@ -213,7 +213,7 @@ async function send(endpoint: Endpoint, url: string, init: RequestInit, signal: 
 
 /** The model ids a server lists at `GET {base}/models` (for a settings UI, before any client exists). */
 export async function listOpenAICompatibleModels(endpoint: Endpoint, signal?: AbortSignal): Promise<string[]> {
-  const url = `${normalizeBaseUrl(endpoint.baseUrl)}/models`;
+  const url = `${openAIApiBase(endpoint.baseUrl)}/models`;
   const response = await send(endpoint, url, { method: 'GET', headers: requestHeaders(endpoint, { accept: 'application/json' }) }, signal, 'Listing models');
   let body: unknown;
   try {
@@ -233,7 +233,7 @@ export async function listOpenAICompatibleModels(endpoint: Endpoint, signal?: Ab
 }
 
 export function createOpenAICompatibleClient(options: OpenAICompatibleClientOptions): OpenAICompatibleClient {
-  const baseUrl = normalizeBaseUrl(options.baseUrl);
+  const baseUrl = openAIApiBase(options.baseUrl);
   if (!options.model.trim()) throw new OpenAICompatibleError('A model name is required', 'load', baseUrl);
   const endpoint: Endpoint = { ...options, baseUrl };
   const completionsUrl = `${baseUrl}/chat/completions`;
