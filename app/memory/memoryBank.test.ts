@@ -191,3 +191,50 @@ describe('MemoryBank lexical index', () => {
     );
   });
 });
+
+describe('MemoryBank across tabs: no change lost to a rebuild, no half-open bank', () => {
+  it('an update arriving while the other tab rebuilds its index (a slow worker) is still found there afterwards', async () => {
+    const name = `bank-${Math.random()}`;
+    const writer = await openBank(name);
+    await writer.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice likes tea', embedding: randomVector(20) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    // The reader's retrieval worker takes 300 ms per bulk load, as a busy worker did when this was found.
+    const dense = await createVectorIndex({ dims: 384 });
+    let slow = false;
+    const slowIndex = {
+      bulkLoad: async (entries: Parameters<typeof dense.bulkLoad>[0]) => {
+        if (slow) await new Promise((r) => setTimeout(r, 300));
+        return dense.bulkLoad(entries);
+      },
+      patch: (changes: Parameters<typeof dense.patch>[0]) => dense.patch(changes),
+      search: (q: Float32Array, o: { k: number; namespaces?: string[] }) => dense.search(q, o),
+    };
+    const reader = await openBank(name, { index: slowIndex });
+    slow = true;
+    const rebuilding = reader.rebuildIndex();
+    await new Promise((r) => setTimeout(r, 50));
+    await writer.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice moved to Lyon', embedding: randomVector(21) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await rebuilding;
+    await until(async () => (await lexicalIds(reader, 'lyon')).length > 0);
+    expect(await lexicalIds(reader, 'lyon')).toEqual(['Alice moved to Lyon']);
+    expect((await reader.search(randomVector(21), { k: 1 }))[0]?.memory.text).toBe('Alice moved to Lyon');
+  });
+
+  it('a bank whose index fails while opening is closed again, and does not patch that index on later changes', async () => {
+    const name = `bank-${Math.random()}`;
+    const disposed = () => Promise.reject(new Error('Retrieval client was disposed'));
+    let patched = 0;
+    const gone = {
+      bulkLoad: disposed,
+      patch: () => {
+        patched += 1;
+        return disposed();
+      },
+      search: disposed,
+    };
+    await expect(openBank(name, { index: gone })).rejects.toThrow('Retrieval client was disposed');
+    const live = await openBank(name);
+    await live.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'after the failed open', embedding: randomVector(30) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(patched).toBe(0);
+  });
+});

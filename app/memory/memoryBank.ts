@@ -108,6 +108,12 @@ export class MemoryBank {
   private lexicalLoaded = false;
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /**
+   * Counts changes to the bank seen by this page (applied here, or announced by another tab). A rebuild that saw
+   * the count move while it read the bank runs again: it may have read rows from before a change whose patch it
+   * then overwrote (a stale bulk load, a reconcile that removed a memory added meanwhile).
+   */
+  private changeVersion = 0;
   /** How the lexical index was brought up to date at the last rebuild (tests and diagnostics). */
   lastLexicalLoad: LexicalLoadStats | null = null;
 
@@ -118,19 +124,37 @@ export class MemoryBank {
     const name = options.channelName === undefined ? `${options.db.name}:changes` : options.channelName;
     this.channel = name && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(name) : null;
     this.channel?.addEventListener('message', (event: MessageEvent<BankMessage>) => {
+      if (this.closed) return;
       const data = event.data;
+      this.changeVersion += 1;
       if (data.type === 'patched') {
-        void Promise.resolve(this.index.patch(data.changes));
+        // An index that cannot take the patch (its worker gone) is rebuilt; one that cannot be rebuilt either
+        // belongs to a bank being closed, and the next open builds its own.
+        Promise.resolve(this.index.patch(data.changes)).catch(() => this.rebuildInBackground());
         if (data.lexical) this.applyLexical(data.lexical);
-        else void this.rebuildIndex();
-      } else void this.rebuildIndex();
+        else this.rebuildInBackground();
+      } else this.rebuildInBackground();
     });
   }
 
+  /**
+   * Opens the bank and builds its indexes. If that fails, the bank is closed again: a half-open bank would keep
+   * listening to the other tabs and patch an index nobody holds (React's StrictMode mounts, disposes and mounts
+   * again, which left one such bank patching a disposed retrieval client).
+   */
   static async open(options: MemoryBankOptions): Promise<MemoryBank> {
     const bank = new MemoryBank(options);
-    await bank.rebuildIndex();
+    try {
+      await bank.rebuildIndex();
+    } catch (error) {
+      bank.close();
+      throw error;
+    }
     return bank;
+  }
+
+  private rebuildInBackground(): void {
+    if (!this.closed) void this.rebuildIndex().catch(() => undefined);
   }
 
   /**
@@ -139,6 +163,15 @@ export class MemoryBank {
    * re-indexed), otherwise by reconciling the one in memory.
    */
   async rebuildIndex(): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const version = this.changeVersion;
+      const size = await this.rebuildOnce();
+      // Changes keep coming (a busy other tab): after a few rounds the patches themselves keep the index current.
+      if (version === this.changeVersion || attempt >= 5 || this.closed) return size;
+    }
+  }
+
+  private async rebuildOnce(): Promise<number> {
     const entries: IndexEntry[] = [];
     const docs: LexicalDoc[] = [];
     await this.db.memories.each((m) => {
@@ -232,6 +265,7 @@ export class MemoryBank {
   async apply(batch: MemoryOpBatch): Promise<ApplyResult> {
     const result = await applyMemoryOps(this.db, batch, this.options.applyOptions);
     if (!result.ok) return result;
+    this.changeVersion += 1;
     await this.index.patch(result.changes);
     const lexical = this.lexicalChanges(batch, result.history);
     this.applyLexical(lexical);
