@@ -1,6 +1,6 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
-import { clearEmbeddingModelCache, createEmbedWorkerClient } from '../embed/embedClient';
+import { clearEmbeddingModelCache, createEmbedWorkerClient, TRANSFORMERS_CACHE_NAME } from '../embed/embedClient';
 import { EMBEDDING_MODELS, getEmbeddingModel } from '../embed/embeddingModels';
 import { formatBytes, normalizeBaseUrl } from '../llm/catalog';
 import type { Settings } from './settings';
@@ -16,16 +16,57 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
+/** The embedding model last loaded here and from where: on return it loads again by itself if still cached. */
+const LAST_MODEL_KEY = 'memory-r1.lastEmbeddingModel.v1';
+
+interface LastEmbeddingModel {
+  id: string;
+  baseUrl: string;
+}
+
+function readLastEmbeddingModel(): LastEmbeddingModel | null {
+  try {
+    const value: unknown = JSON.parse(localStorage.getItem(LAST_MODEL_KEY) ?? 'null');
+    if (value && typeof value === 'object' && typeof (value as LastEmbeddingModel).id === 'string' && typeof (value as LastEmbeddingModel).baseUrl === 'string') {
+      return value as LastEmbeddingModel;
+    }
+  } catch {
+    // Unreadable: nothing loads by itself.
+  }
+  return null;
+}
+
+function writeLastEmbeddingModel(value: LastEmbeddingModel | null): void {
+  try {
+    if (value) localStorage.setItem(LAST_MODEL_KEY, JSON.stringify(value));
+    else localStorage.removeItem(LAST_MODEL_KEY);
+  } catch {
+    // Storage blocked: the model just will not load by itself next time.
+  }
+}
+
+/** transformers.js caches each file under its URL, which holds the model id; the ONNX weights are what matters. */
+async function isEmbeddingModelCached(modelId: string): Promise<boolean> {
+  if (typeof caches === 'undefined' || !(await caches.has(TRANSFORMERS_CACHE_NAME))) return false;
+  const cache = await caches.open(TRANSFORMERS_CACHE_NAME);
+  return (await cache.keys()).some((request) => request.url.includes(`/${modelId}/`) && request.url.endsWith('.onnx'));
+}
+
 interface EmbeddingPanelProps {
   settings: Settings;
   updateSettings: (patch: Partial<Settings>) => void;
   /** The loaded embedder is shared with the memory bank (adding and searching memories need it). */
   client: EmbedWorkerClient | null;
   setClient: (client: EmbedWorkerClient | null) => void;
+  /** Once the model is loaded, show one line (the model and a "Change" button) instead of the whole panel. */
+  collapsed?: boolean;
 }
 
-export function EmbeddingPanel({ settings, updateSettings, client, setClient }: EmbeddingPanelProps) {
+export function EmbeddingPanel({ settings, updateSettings, client, setClient, collapsed = false }: EmbeddingPanelProps) {
   const model = getEmbeddingModel(settings.embeddingModelId);
+  const [expanded, setExpanded] = useState(false);
+  const [cachedIds, setCachedIds] = useState<ReadonlySet<string>>(new Set());
+  const [returnNote, setReturnNote] = useState('');
   const [progress, setProgress] = useState<string>('');
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState('');
@@ -35,22 +76,29 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient }: 
   const [stats, setStats] = useState('');
   const clientRef = useRef<EmbedWorkerClient | null>(client);
 
-  async function load() {
+  const baseUrl = normalizeBaseUrl(settings.modelBaseUrl);
+
+  async function load(modelId: string = model.id, fromCache = false) {
     setLoading(true);
     setError('');
     setRanked(null);
+    const cacheText = `loading ${modelId} from this browser's cache…`;
+    if (fromCache) setProgress(cacheText);
     try {
       await clientRef.current?.dispose();
       clientRef.current = null;
       setClient(null);
-      const base = normalizeBaseUrl(settings.modelBaseUrl);
       const created = await createEmbedWorkerClient({
-        modelId: model.id,
-        ...(base ? { localModelBaseUrl: `${base}transformers/` } : {}),
-        onProgress: (p) => setProgress(`${p.status} ${p.file ?? ''} ${p.total ? `${Math.round(((p.loaded ?? 0) / p.total) * 100)}%` : ''}`),
+        modelId,
+        ...(baseUrl ? { localModelBaseUrl: `${baseUrl}transformers/` } : {}),
+        // transformers.js reports cached files as downloads too.
+        onProgress: (p) => setProgress(fromCache ? cacheText : `${p.status} ${p.file ?? ''} ${p.total ? `${Math.round(((p.loaded ?? 0) / p.total) * 100)}%` : ''}`),
       });
       clientRef.current = created;
       setClient(created);
+      writeLastEmbeddingModel({ id: modelId, baseUrl });
+      setCachedIds((ids) => new Set([...ids, modelId]));
+      setReturnNote('');
       setProgress('');
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -59,7 +107,39 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient }: 
     }
   }
 
+  // On return, the embedding model last loaded here loads again by itself when its files are still cached.
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const returnChecked = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: deliberately runs once per page load.
+  useEffect(() => {
+    if (returnChecked.current || client) return;
+    returnChecked.current = true;
+    const last = readLastEmbeddingModel();
+    const known = last && normalizeBaseUrl(last.baseUrl) === baseUrl ? EMBEDDING_MODELS.find((m) => m.id === last.id) : undefined;
+    if (!known) return;
+    void isEmbeddingModelCached(known.id)
+      .catch(() => false)
+      .then((cached) => {
+        if (!mounted.current) return;
+        if (!cached) {
+          setReturnNote(`${known.id}, loaded here last time, is no longer in this browser's cache: loading it downloads it again.`);
+          return;
+        }
+        setCachedIds((ids) => new Set([...ids, known.id]));
+        if (known.id !== settings.embeddingModelId) updateSettings({ embeddingModelId: known.id });
+        void load(known.id, true);
+      });
+  }, []);
+
   async function clearCache() {
+    writeLastEmbeddingModel(null);
+    setCachedIds(new Set());
     await clientRef.current?.dispose();
     clientRef.current = null;
     setClient(null);
@@ -91,9 +171,34 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient }: 
     }
   }
 
+  const readyLine = client && (
+    <p role="status" data-testid="embedder-loaded">
+      {model.id} ready ({client.dims}-d)
+    </p>
+  );
+
+  if (collapsed && client && !expanded && !loading) {
+    return (
+      <section aria-labelledby="embed-title" className="panel compact" data-testid="embed-panel-compact">
+        <h2 id="embed-title">Embedding model</h2>
+        {readyLine}
+        <button type="button" onClick={() => setExpanded(true)}>
+          Change embedding model
+        </button>
+      </section>
+    );
+  }
+
   return (
     <section aria-labelledby="embed-title" className="panel">
-      <h2 id="embed-title">Embedding model</h2>
+      <div className="row spread">
+        <h2 id="embed-title">Embedding model</h2>
+        {collapsed && client && (
+          <button type="button" className="link" onClick={() => setExpanded(false)}>
+            Collapse
+          </button>
+        )}
+      </div>
       <div className="row">
         <label htmlFor="embed-model">Model</label>
         <select id="embed-model" value={model.id} onChange={(e) => updateSettings({ embeddingModelId: e.target.value })} disabled={loading}>
@@ -103,8 +208,12 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient }: 
             </option>
           ))}
         </select>
-        <button type="button" onClick={() => void load()} disabled={loading} data-testid="load-embedder">
-          {client ? 'Reload' : `Download and load (${formatBytes(model.approxDownloadBytes, true)})`}
+        <button type="button" onClick={() => void load(model.id, cachedIds.has(model.id))} disabled={loading} data-testid="load-embedder">
+          {client
+            ? 'Reload'
+            : cachedIds.has(model.id)
+              ? "Load from this browser's cache"
+              : `Download and load (${formatBytes(model.approxDownloadBytes, true)})`}
         </button>
         <button type="button" onClick={() => void clearCache()} disabled={loading}>
           Clear model cache
@@ -117,11 +226,8 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient }: 
           {progress}
         </p>
       )}
-      {client && (
-        <p role="status" data-testid="embedder-loaded">
-          {model.id} ready ({client.dims}-d)
-        </p>
-      )}
+      {returnNote && <p className="note">{returnNote}</p>}
+      {readyLine}
       <label htmlFor="embed-query">Query</label>
       <input id="embed-query" value={query} onChange={(e) => setQuery(e.target.value)} />
       <label htmlFor="embed-candidates">Candidates (one per line)</label>

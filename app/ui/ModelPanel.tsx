@@ -4,9 +4,11 @@ import { clearChatModelCache, loadChatModel } from '../llm/browserEngines';
 import type { Capabilities } from '../llm/capabilities';
 import type { CatalogEntry } from '../llm/catalog';
 import { CATALOG, formatBytes, normalizeBaseUrl } from '../llm/catalog';
+import { isCatalogModelCached } from '../llm/catalogCache';
 import { addCustomModel, readCustomModels, removeCustomModel } from '../llm/customModel';
 import type { BrowserEngine, EngineChoice } from '../llm/engineChoice';
 import { availableModels } from '../llm/engineChoice';
+import { recommendModel } from '../llm/recommendModel';
 import { CustomModelForm } from './CustomModelForm';
 import { ServerBackendForm } from './ServerBackendForm';
 import type { Settings } from './settings';
@@ -18,12 +20,46 @@ interface ModelPanelProps {
   updateSettings: (patch: Partial<Settings>) => void;
   loaded: LoadedChatModel | null;
   onLoaded: (model: LoadedChatModel | null) => void;
+  /** Once a model is loaded, show one line (the model and a "Change model" button) instead of the whole panel. */
+  collapsed?: boolean;
 }
 
 type LoadState =
   | { status: 'idle' }
   | { status: 'loading'; progress: ModelLoadProgress }
   | { status: 'error'; message: string };
+
+/**
+ * The chat model last loaded in this browser, and from where: on return, if its files are still cached, it loads
+ * again without a click. Kept apart from the settings (a preference) because it records what happened.
+ */
+const LAST_MODEL_KEY = 'memory-r1.lastChatModel.v1';
+
+interface LastChatModel {
+  id: string;
+  baseUrl: string;
+}
+
+function readLastChatModel(): LastChatModel | null {
+  try {
+    const value: unknown = JSON.parse(localStorage.getItem(LAST_MODEL_KEY) ?? 'null');
+    if (value && typeof value === 'object' && typeof (value as LastChatModel).id === 'string' && typeof (value as LastChatModel).baseUrl === 'string') {
+      return value as LastChatModel;
+    }
+  } catch {
+    // Unreadable (blocked storage, hand-edited value): nothing loads by itself.
+  }
+  return null;
+}
+
+function writeLastChatModel(value: LastChatModel | null): void {
+  try {
+    if (value) localStorage.setItem(LAST_MODEL_KEY, JSON.stringify(value));
+    else localStorage.removeItem(LAST_MODEL_KEY);
+  } catch {
+    // Storage blocked: the model just will not load by itself next time.
+  }
+}
 
 /** Asks this server whether it holds local model files (what `npm run models:fetch` lays out). */
 function useLocalModelsAvailable(): boolean {
@@ -40,7 +76,7 @@ function useLocalModelsAvailable(): boolean {
   return available;
 }
 
-export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onLoaded }: ModelPanelProps) {
+export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onLoaded, collapsed = false }: ModelPanelProps) {
   // Settings come from localStorage: anything may be stored there.
   const savedCustom = Array.isArray(settings.customModels) ? settings.customModels : [];
   const custom = readCustomModels(settings.customModels);
@@ -50,29 +86,39 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
   const selected = models.find((m) => m.entry.id === selectedId)?.entry;
   const [state, setState] = useState<LoadState>({ status: 'idle' });
   const [cacheMessage, setCacheMessage] = useState('');
+  const [expanded, setExpanded] = useState(false);
+  /** Entries known to be in this browser's cache (checked only for the last-used model, on return). */
+  const [cachedIds, setCachedIds] = useState<ReadonlySet<string>>(new Set());
+  const [returnNote, setReturnNote] = useState('');
   const abortRef = useRef<AbortController | null>(null);
   const localAvailable = useLocalModelsAvailable();
   const baseUrl = normalizeBaseUrl(settings.modelBaseUrl);
+  const deviceMemoryGB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  const recommended = recommendModel({ caps, choice, ...(deviceMemoryGB ? { deviceMemoryGB } : {}) });
 
-  async function load() {
-    if (!selected) return;
+  async function load(entry: CatalogEntry, fromCache = false) {
     const controller = new AbortController();
     abortRef.current = controller;
-    setState({ status: 'loading', progress: { fraction: 0, text: 'Starting…' } });
+    const cacheText = `Loading ${entry.label} from this browser's cache…`;
+    setState({ status: 'loading', progress: { fraction: 0, text: fromCache ? cacheText : 'Starting…' } });
     try {
       if (loaded) {
         await loaded.client.dispose();
         onLoaded(null);
       }
       const model = await loadChatModel({
-        entry: selected,
+        entry,
         choice,
         caps,
         baseUrl,
         signal: controller.signal,
-        onProgress: (progress) => setState({ status: 'loading', progress }),
+        // The engines word their progress as a download even when the bytes come from the cache.
+        onProgress: (progress) => setState({ status: 'loading', progress: fromCache ? { ...progress, text: cacheText } : progress }),
       });
       onLoaded(model);
+      writeLastChatModel({ id: entry.id, baseUrl });
+      setCachedIds((ids) => new Set([...ids, entry.id]));
+      setReturnNote('');
       setState({ status: 'idle' });
     } catch (error) {
       setState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
@@ -80,6 +126,38 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
       abortRef.current = null;
     }
   }
+
+  // On return, the model last loaded here loads again by itself, but only when its files are still cached: a
+  // download always waits for a click (consent comes first).
+  const mounted = useRef(false);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const returnChecked = useRef(false);
+  // Once, on mount, with what the page found then (a ref, not state: StrictMode's second run must not check twice).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: deliberately runs once per page load.
+  useEffect(() => {
+    if (returnChecked.current || loaded || settings.backend !== 'browser') return;
+    returnChecked.current = true;
+    const last = readLastChatModel();
+    const entry = last && normalizeBaseUrl(last.baseUrl) === baseUrl ? models.find((m) => m.entry.id === last.id && m.usable)?.entry : undefined;
+    if (!entry) return;
+    void isCatalogModelCached(entry, baseUrl)
+      .catch(() => false)
+      .then((cached) => {
+        if (!mounted.current) return;
+        if (!cached) {
+          setReturnNote(`${entry.id}, loaded here last time, is no longer in this browser's cache: loading it downloads it again.`);
+          return;
+        }
+        setCachedIds((ids) => new Set([...ids, entry.id]));
+        if (entry.id !== settings.chatModelId) updateSettings({ chatModelId: entry.id });
+        void load(entry, true);
+      });
+  }, []);
 
   function sizeText(entry: CatalogEntry): string {
     return entry.custom ? 'size unknown' : formatBytes(entry.sizeBytes, entry.sizeApproximate);
@@ -94,15 +172,54 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
         onLoaded(null);
       }
       await clearChatModelCache(selected, baseUrl);
+      // wllama's cache is cleared whole; web-llm's per model.
+      const last = readLastChatModel();
+      const lastEntry = last ? models.find((m) => m.entry.id === last.id)?.entry : undefined;
+      if (last && (last.id === selected.id || (selected.engine === 'wllama' && lastEntry?.engine === 'wllama'))) writeLastChatModel(null);
+      setCachedIds((ids) => new Set([...ids].filter((id) => id !== selected.id && !(selected.engine === 'wllama' && models.some((m) => m.entry.id === id && m.entry.engine === 'wllama')))));
       setCacheMessage(`Cleared the cached files of ${selected.engine === 'wllama' ? 'every GGUF model' : selected.id}.`);
     } catch (error) {
       setCacheMessage(`Could not clear the cache: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
+  const loadedLine = loaded && (
+    <p role="status" data-testid="model-loaded">
+      Loaded {loaded.client.modelId} in {(loaded.loadMs / 1000).toFixed(1)} s — {loaded.runtime}
+    </p>
+  );
+
+  if (collapsed && loaded && !expanded && state.status !== 'loading') {
+    return (
+      <section aria-labelledby="model-title" className="panel compact" data-testid="model-panel-compact">
+        <h2 id="model-title">Chat model</h2>
+        {loadedLine}
+        <button type="button" onClick={() => setExpanded(true)}>
+          Change model
+        </button>
+      </section>
+    );
+  }
+
+  const loadedHere = loaded !== null && selected !== undefined && loaded.client.modelId === selected.id;
+  const loadLabel = !selected
+    ? 'No model fits this browser'
+    : loadedHere
+      ? `Reload ${selected.id}`
+      : cachedIds.has(selected.id)
+        ? `Load ${selected.id} from this browser's cache`
+        : `Download and load ${selected.id} (${sizeText(selected)})`;
+
   return (
     <section aria-labelledby="model-title" className="panel">
-      <h2 id="model-title">Chat model</h2>
+      <div className="row spread">
+        <h2 id="model-title">Chat model</h2>
+        {collapsed && loaded && (
+          <button type="button" className="link" onClick={() => setExpanded(false)}>
+            Collapse
+          </button>
+        )}
+      </div>
       <div className="row">
         <label htmlFor="backend">Runs</label>
         <select id="backend" value={settings.backend} onChange={(e) => updateSettings({ backend: e.target.value as Settings['backend'] })}>
@@ -140,6 +257,16 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
               </button>
             )}
           </div>
+          {recommended && (
+            <p className="recommendation" data-testid="model-recommendation">
+              Recommended here: <strong>{recommended.entry.label}</strong> — {recommended.reason}{' '}
+              {selectedId !== recommended.entry.id && (
+                <button type="button" className="link" onClick={() => updateSettings({ chatModelId: recommended.entry.id })} disabled={state.status === 'loading'}>
+                  Use this model
+                </button>
+              )}
+            </p>
+          )}
           <fieldset disabled={state.status === 'loading'}>
             <legend>Models for {choice.engine === 'webllm' ? 'web-llm' : 'llama.cpp'}</legend>
             <ul className="model-list">
@@ -157,6 +284,14 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
                     {entry.custom
                       ? `${entry.label} — your URL, size unknown`
                       : `${entry.label} — ${formatBytes(entry.sizeBytes, entry.sizeApproximate)}, context ${entry.contextLength.toLocaleString()}`}
+                    {!entry.custom && (
+                      <span className="note">
+                        {' '}
+                        · {entry.license}
+                        {entry.engine === 'webllm' ? ` · needs ≈ ${(entry.vramRequiredMB / 1000).toFixed(1)} GB of GPU memory` : ''}
+                      </span>
+                    )}
+                    {entry.id === recommended?.entry.id && <span className="note"> (recommended here)</span>}
                     {note && <span className="note"> ({note})</span>}
                   </label>
                   {entry.custom && (
@@ -195,8 +330,8 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
                 Cancel
               </button>
             ) : (
-              <button type="button" disabled={!selected} onClick={() => void load()} data-testid="load-model">
-                {selected ? `Download and load ${selected.id} (${sizeText(selected)})` : 'No model fits this browser'}
+              <button type="button" disabled={!selected} onClick={() => selected && void load(selected, cachedIds.has(selected.id))} data-testid="load-model">
+                {loadLabel}
               </button>
             )}
             <button type="button" disabled={!selected || state.status === 'loading'} onClick={() => void clearCache()}>
@@ -219,13 +354,10 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
             </p>
           )}
           {cacheMessage && <p role="status">{cacheMessage}</p>}
+          {returnNote && <p className="note">{returnNote}</p>}
         </>
       )}
-      {loaded && (
-        <p role="status" data-testid="model-loaded">
-          Loaded {loaded.client.modelId} in {(loaded.loadMs / 1000).toFixed(1)} s — {loaded.runtime}
-        </p>
-      )}
+      {loadedLine}
     </section>
   );
 }
