@@ -51,7 +51,6 @@ const retrievalResponseSchema = v.variant('type', [
 ]);
 
 export type PackedVectorsMessage = v.InferOutput<typeof packedVectors>;
-export type UpsertMessage = v.InferOutput<typeof upsert>;
 export type RetrievalHit = v.InferOutput<typeof hit>;
 export type RetrievalRequest = v.InferOutput<typeof retrievalRequestSchema>;
 export type RetrievalResponse = v.InferOutput<typeof retrievalResponseSchema>;
