@@ -15,8 +15,8 @@ import ortAsyncifyMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.m
 import ortAsyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortPlainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import ortPlainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { createEmbedWorkerHost, ortWasmBuildChosenByTransformers } from '../app/embed/embedWorkerHost';
 import type { EmbedResponse } from '../app/embed/embedProtocol';
+import { createEmbedWorkerHost, ortWasmBuildChosenByTransformers } from '../app/embed/embedWorkerHost';
 
 /** The slice of DedicatedWorkerGlobalScope used here (the project's tsconfig has the DOM lib, not WebWorker). */
 interface EmbedWorkerScope {
@@ -37,8 +37,8 @@ wasm.numThreads = scope.crossOriginIsolated ? Math.max(1, scope.navigator.hardwa
 // transformers.js has just set its CDN default for this browser; keep its choice of build, but self-hosted.
 const wasmPaths =
   ortWasmBuildChosenByTransformers(wasm.wasmPaths) === 'plain'
-  ? { mjs: ortPlainMjsUrl, wasm: ortPlainWasmUrl }
-  : { mjs: ortAsyncifyMjsUrl, wasm: ortAsyncifyWasmUrl };
+    ? { mjs: ortPlainMjsUrl, wasm: ortPlainWasmUrl }
+    : { mjs: ortAsyncifyMjsUrl, wasm: ortAsyncifyWasmUrl };
 wasm.wasmPaths = { ...wasmPaths };
 
 const host = createEmbedWorkerHost({

@@ -7,8 +7,9 @@
  * The SIMD kernels travel inside this worker's chunk as base64 (app/memory/simd/dotKernelsWasm.ts): nothing is
  * fetched at run time.
  */
-import { createRetrievalWorkerHost } from '../app/memory/retrievalWorkerHost';
+
 import type { RetrievalResponse } from '../app/memory/retrievalProtocol';
+import { createRetrievalWorkerHost } from '../app/memory/retrievalWorkerHost';
 
 /** The slice of DedicatedWorkerGlobalScope used here (the project's tsconfig has the DOM lib, not WebWorker). */
 interface RetrievalWorkerScope {

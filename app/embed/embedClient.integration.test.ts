@@ -6,11 +6,11 @@
 import * as transformers from '@huggingface/transformers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, LOCAL_TRANSFORMERS_DIR } from '../../scripts/test-models';
-import { dot, vectorAt } from './testing/vectorMath';
 import { createEmbedWorkerClient, type EmbedWorkerLike } from './embedClient';
 import type { EmbedProgress } from './embedder';
 import type { EmbedResponse } from './embedProtocol';
 import { createEmbedWorkerHost } from './embedWorkerHost';
+import { dot, vectorAt } from './testing/vectorMath';
 
 interface Channel {
   worker: EmbedWorkerLike;
@@ -101,9 +101,9 @@ describe('embed client ↔ worker host over a MessageChannel, real bge model', (
   });
 
   it('reports a bad model id and a missing local folder as load errors', async () => {
-    await expect(
-      createEmbedWorkerClient({ modelId: 'Xenova/not-a-model', createWorker: () => open().worker }),
-    ).rejects.toThrow(/Embed worker: Unknown embedding model "Xenova\/not-a-model"/);
+    await expect(createEmbedWorkerClient({ modelId: 'Xenova/not-a-model', createWorker: () => open().worker })).rejects.toThrow(
+      /Embed worker: Unknown embedding model "Xenova\/not-a-model"/,
+    );
 
     await expect(
       createEmbedWorkerClient({

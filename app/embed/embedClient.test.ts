@@ -1,9 +1,9 @@
 /** The page-side client against a scripted stand-in worker: request ids, progress, errors, dispose. */
 import { describe, expect, it } from 'vitest';
+import { WorkerLostError, WorkerProtocolError, WorkerReplyError } from '../lib/workerRpc';
 import { createEmbedWorkerClient, type EmbedWorkerLike } from './embedClient';
 import type { EmbedProgress } from './embedder';
 import type { EmbedRequest, EmbedResponse } from './embedProtocol';
-import { WorkerLostError, WorkerProtocolError, WorkerReplyError } from '../lib/workerRpc';
 
 class ScriptedWorker extends EventTarget implements EmbedWorkerLike {
   posted: EmbedRequest[] = [];
@@ -56,9 +56,7 @@ describe('createEmbedWorkerClient', () => {
   it('loads the default model through the worker, forwarding progress', async () => {
     const progress: EmbedProgress[] = [];
     const { worker, client } = await connected({ onProgress: (p) => progress.push(p) });
-    expect(worker.posted).toEqual([
-      { type: 'load', id: 1, modelId: 'Xenova/bge-small-en-v1.5', localModelBaseUrl: '/models/transformers/' },
-    ]);
+    expect(worker.posted).toEqual([{ type: 'load', id: 1, modelId: 'Xenova/bge-small-en-v1.5', localModelBaseUrl: '/models/transformers/' }]);
     expect(progress).toEqual([{ status: 'progress', file: 'onnx/model_quantized.onnx', loaded: 1, total: 2 }]);
     expect([client.modelId, client.dims, client.loadMs]).toEqual(['Xenova/bge-small-en-v1.5', 3, 42]);
   });
@@ -130,9 +128,7 @@ describe('createEmbedWorkerClient', () => {
   it('fails creation when the load fails, terminating the worker', async () => {
     const worker = new ScriptedWorker();
     worker.onPost = (req) => worker.replyLater({ type: 'error', id: req.id, message: 'Unknown embedding model "x"' });
-    await expect(createEmbedWorkerClient({ modelId: 'x', createWorker: () => worker })).rejects.toThrow(
-      'Embed worker: Unknown embedding model "x"',
-    );
+    await expect(createEmbedWorkerClient({ modelId: 'x', createWorker: () => worker })).rejects.toThrow('Embed worker: Unknown embedding model "x"');
     expect(worker.terminated).toBe(true);
   });
 

@@ -2,10 +2,11 @@
  * Page-side client of the embedding worker. Importing this file does not pull in transformers.js: the worker
  * (workers/embed.worker.ts) is its own chunk, started on demand.
  */
-import type { EmbedOptions, EmbedProgress, WasmPaths } from './embedder';
-import { isEmbedResponse, type EmbedRequest, type EmbedResponse } from './embedProtocol';
-import { DEFAULT_EMBEDDING_MODEL_ID } from './embeddingModels';
+
 import { createWorkerRpc, type WorkerLike } from '../lib/workerRpc';
+import type { EmbedOptions, EmbedProgress, WasmPaths } from './embedder';
+import { DEFAULT_EMBEDDING_MODEL_ID } from './embeddingModels';
+import { type EmbedRequest, type EmbedResponse, isEmbedResponse } from './embedProtocol';
 
 /** The slice of `Worker` the client uses (a test can pass a MessagePort-backed stand-in). */
 export type EmbedWorkerLike = WorkerLike<EmbedRequest>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmbedRequest, isEmbedResponse, transferablesOf, type EmbedResponse } from './embedProtocol';
+import { type EmbedResponse, isEmbedRequest, isEmbedResponse, transferablesOf } from './embedProtocol';
 import { ortWasmBuildChosenByTransformers } from './embedWorkerHost';
 
 describe('isEmbedRequest', () => {

@@ -4,9 +4,9 @@
  * wire it to a MessageChannel.
  */
 import type { DeviceType } from '@huggingface/transformers';
-import { createEmbedder, type Embedder, type TransformersModule, type WasmPaths } from './embedder';
 import { createWorkerHost, type WorkerHost } from '../lib/workerHost';
-import { isEmbedRequest, transferablesOf, type EmbedRequest, type EmbedResponse } from './embedProtocol';
+import { createEmbedder, type Embedder, type TransformersModule, type WasmPaths } from './embedder';
+import { type EmbedRequest, type EmbedResponse, isEmbedRequest, transferablesOf } from './embedProtocol';
 
 /**
  * Which onnxruntime-web WASM build transformers.js picked, read from the CDN default it writes into
@@ -15,10 +15,7 @@ import { isEmbedRequest, transferablesOf, type EmbedRequest, type EmbedResponse 
  * `onnxruntime-web/webgpu` import is built for).
  */
 export function ortWasmBuildChosenByTransformers(defaultWasmPaths: unknown): 'asyncify' | 'plain' {
-  const mjs =
-    typeof defaultWasmPaths === 'object' && defaultWasmPaths !== null
-      ? (defaultWasmPaths as { mjs?: unknown }).mjs
-      : undefined;
+  const mjs = typeof defaultWasmPaths === 'object' && defaultWasmPaths !== null ? (defaultWasmPaths as { mjs?: unknown }).mjs : undefined;
   const href = mjs instanceof URL ? mjs.href : typeof mjs === 'string' ? mjs : '';
   return /(^|\/)ort-wasm-simd-threaded\.mjs$/.test(href) ? 'plain' : 'asyncify';
 }
@@ -69,10 +66,7 @@ export function createEmbedWorkerHost(options: EmbedWorkerHostOptions): WorkerHo
       case 'embed': {
         if (!embedder) throw new Error('No embedding model is loaded: send a load request first');
         const start = now();
-        const vectors = await embedder.embed(
-          req.texts,
-          req.batchSize !== undefined ? { batchSize: req.batchSize } : {},
-        );
+        const vectors = await embedder.embed(req.texts, req.batchSize !== undefined ? { batchSize: req.batchSize } : {});
         send({
           type: 'embedded',
           id: req.id,

@@ -5,8 +5,8 @@
 import * as transformers from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, LOCAL_TRANSFORMERS_DIR } from '../../scripts/test-models';
-import { cosineSimilarity, dot, norm, vectorAt } from './testing/vectorMath';
 import { createEmbedder, type Embedder } from './embedder';
+import { cosineSimilarity, dot, norm, vectorAt } from './testing/vectorMath';
 
 const DOG = 'I adopted a dog named Buddy';
 const PET = 'My pet dog is called Buddy';

@@ -3,18 +3,12 @@ import {
   createEmbedder,
   createProgressMapper,
   DEFAULT_EMBED_BATCH_SIZE,
-  WASM_EMBED_BATCH_SIZE,
-  lengthSortedOrder,
   type EmbedProgress,
+  lengthSortedOrder,
   type TransformersModule,
+  WASM_EMBED_BATCH_SIZE,
 } from './embedder';
-import {
-  DEFAULT_EMBEDDING_MODEL_ID,
-  EMBEDDING_MODELS,
-  getEmbeddingModel,
-  isEmbeddingModelId,
-  SMALL_EMBEDDING_MODEL_ID,
-} from './embeddingModels';
+import { DEFAULT_EMBEDDING_MODEL_ID, EMBEDDING_MODELS, getEmbeddingModel, isEmbeddingModelId, SMALL_EMBEDDING_MODEL_ID } from './embeddingModels';
 
 const DIMS = 384;
 
@@ -29,10 +23,7 @@ interface PipelineCall {
  * env set-up, errors) — never the model. Each output row encodes which input text produced it: row[0] is the
  * text's index in `identities`, row[1] its length.
  */
-function fakeTransformers(
-  identities: readonly string[],
-  opts: { progressEvents?: unknown[]; loadError?: Error; badShape?: boolean } = {},
-) {
+function fakeTransformers(identities: readonly string[], opts: { progressEvents?: unknown[]; loadError?: Error; badShape?: boolean } = {}) {
   const calls: PipelineCall[] = [];
   const batches: string[][] = [];
   const extractOptions: unknown[] = [];
@@ -101,9 +92,7 @@ describe('embedding model catalog', () => {
     expect(isEmbeddingModelId('Xenova/bge-small-en-v1.5')).toBe(true);
     expect(isEmbeddingModelId('Xenova/nope')).toBe(false);
     expect(isEmbeddingModelId(42)).toBe(false);
-    expect(() => getEmbeddingModel('Xenova/nope')).toThrow(
-      /Unknown embedding model "Xenova\/nope".*Xenova\/bge-small-en-v1\.5, Xenova\/all-MiniLM-L6-v2/,
-    );
+    expect(() => getEmbeddingModel('Xenova/nope')).toThrow(/Unknown embedding model "Xenova\/nope".*Xenova\/bge-small-en-v1\.5, Xenova\/all-MiniLM-L6-v2/);
   });
 });
 
@@ -187,9 +176,7 @@ describe('createEmbedder', () => {
 
   it('rejects an unknown model id before touching transformers.js', async () => {
     const fake = fakeTransformers([]);
-    await expect(createEmbedder(fake.transformers, { modelId: 'someone/unknown-model' })).rejects.toThrow(
-      /Unknown embedding model "someone\/unknown-model"/,
-    );
+    await expect(createEmbedder(fake.transformers, { modelId: 'someone/unknown-model' })).rejects.toThrow(/Unknown embedding model "someone\/unknown-model"/);
     expect(fake.calls).toEqual([]);
   });
 
@@ -210,16 +197,12 @@ describe('createEmbedder', () => {
     await createEmbedder(fake.transformers, { modelId: 'Xenova/bge-small-en-v1.5' });
     expect(fake.env).toMatchObject({ allowLocalModels: false, allowRemoteModels: true });
 
-    await expect(
-      createEmbedder(fake.transformers, { modelId: 'Xenova/bge-small-en-v1.5', localModelBaseUrl: '' }),
-    ).rejects.toThrow(/must not be empty/);
+    await expect(createEmbedder(fake.transformers, { modelId: 'Xenova/bge-small-en-v1.5', localModelBaseUrl: '' })).rejects.toThrow(/must not be empty/);
   });
 
   it('wraps load failures with the model id and folder', async () => {
     const fake = fakeTransformers([], { loadError: new Error('Could not locate file: "x/onnx/model_quantized.onnx"') });
-    await expect(
-      createEmbedder(fake.transformers, { modelId: 'Xenova/all-MiniLM-L6-v2', localModelBaseUrl: '/m/' }),
-    ).rejects.toThrow(
+    await expect(createEmbedder(fake.transformers, { modelId: 'Xenova/all-MiniLM-L6-v2', localModelBaseUrl: '/m/' })).rejects.toThrow(
       'Failed to load embedding model Xenova/all-MiniLM-L6-v2 from /m/: Could not locate file: "x/onnx/model_quantized.onnx"',
     );
   });

@@ -6,7 +6,7 @@
  */
 import type * as Transformers from '@huggingface/transformers';
 import { SerialQueue } from '../lib/serialQueue';
-import { getEmbeddingModel, type EmbeddingModelInfo } from './embeddingModels';
+import { type EmbeddingModelInfo, getEmbeddingModel } from './embeddingModels';
 
 /** The parts of the `@huggingface/transformers` module the embedder uses. */
 export type TransformersModule = Pick<typeof Transformers, 'pipeline' | 'env'>;
@@ -179,9 +179,7 @@ export async function createEmbedder(transformers: TransformersModule, options: 
     const output = await extractor(batch, { pooling, normalize: true });
     const [rows, cols] = output.dims;
     if (output.dims.length !== 2 || rows !== batch.length || cols !== dims) {
-      throw new Error(
-        `${model.id} returned embeddings of shape [${output.dims.join(', ')}], expected [${batch.length}, ${dims}]`,
-      );
+      throw new Error(`${model.id} returned embeddings of shape [${output.dims.join(', ')}], expected [${batch.length}, ${dims}]`);
     }
     const data = output.data;
     if (data instanceof Float32Array) return data;

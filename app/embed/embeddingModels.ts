@@ -62,9 +62,7 @@ export function isEmbeddingModelId(id: unknown): id is EmbeddingModelId {
 export function getEmbeddingModel(id: string): EmbeddingModelInfo {
   const model = EMBEDDING_MODELS.find((m) => m.id === id);
   if (!model) {
-    throw new Error(
-      `Unknown embedding model "${id}". Known models: ${EMBEDDING_MODELS.map((m) => m.id).join(', ')}.`,
-    );
+    throw new Error(`Unknown embedding model "${id}". Known models: ${EMBEDDING_MODELS.map((m) => m.id).join(', ')}.`);
   }
   return model;
 }

@@ -50,20 +50,7 @@ export interface ResolvedText {
   resolutions: DateResolution[];
 }
 
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-] as const;
+export const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 /** Northern-hemisphere seasons by their first and last month; winter straddles two years and is not here. */
 export const SEASONS: Record<string, { name: string; first: number; last: number }> = {
@@ -93,7 +80,25 @@ const NUMBER_WORDS: Record<string, number> = {
 };
 const VAGUE_AMOUNTS = new Set(['a few', 'few', 'several', 'some']);
 /** A word right before the phrase that already says how it attaches: then only the date is written. */
-const PREPOSITIONS = new Set(['on', 'in', 'at', 'since', 'until', 'till', 'by', 'from', 'before', 'after', 'for', 'of', 'to', 'during', 'around', 'about', 'than']);
+const PREPOSITIONS = new Set([
+  'on',
+  'in',
+  'at',
+  'since',
+  'until',
+  'till',
+  'by',
+  'from',
+  'before',
+  'after',
+  'for',
+  'of',
+  'to',
+  'during',
+  'around',
+  'about',
+  'than',
+]);
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -201,7 +206,7 @@ interface Rule {
 const WEEKDAY_ALT = WEEKDAYS.join('|');
 const AMOUNT_ALT = '\\d{1,3}|a couple of|couple of|a couple|a few|few|several|some|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve';
 // "over the last week" means the past seven days, not the week before: a preceding "the" keeps the phrase as is.
-const NOT_AFTER_THE = "(?<!\\bthe\\s)";
+const NOT_AFTER_THE = '(?<!\\bthe\\s)';
 // "last year's trip": a possessive would read badly after the rewrite; left alone.
 const NOT_POSSESSIVE = "(?!['’]s\\b)";
 
@@ -355,9 +360,7 @@ export function findExplicitDate(text: string): string | null {
     const m = pattern.exec(text);
     if (!m) continue;
     const monthText = m[month]!;
-    const monthNumber = /^\d+$/.test(monthText)
-      ? Number(monthText)
-      : MONTH_NAMES.findIndex((name) => name.toLowerCase() === monthText.toLowerCase()) + 1;
+    const monthNumber = /^\d+$/.test(monthText) ? Number(monthText) : MONTH_NAMES.findIndex((name) => name.toLowerCase() === monthText.toLowerCase()) + 1;
     const date = { year: Number(m[year]), month: monthNumber, day: Number(m[day]) };
     if (!isValidDate(date)) continue;
     if (!best || m.index < best.index) best = { index: m.index, iso: toIsoDate(date) };

@@ -6,7 +6,12 @@ type Reply = { id: number | null; text?: string; error?: string };
 
 const isRequest = (m: unknown): m is Request => {
   const r = m as Partial<Request> | null;
-  return typeof r === 'object' && r !== null && typeof r.id === 'number' && (r.type === 'echo' ? typeof (r as { text?: unknown }).text === 'string' : r.type === 'fail');
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.id === 'number' &&
+    (r.type === 'echo' ? typeof (r as { text?: unknown }).text === 'string' : r.type === 'fail')
+  );
 };
 
 function hostWithLog(delays: Record<string, number> = {}) {

@@ -7,9 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from './nodeLlamaCppClient';
-import { LLMError, type ChatMessage } from './types';
 import { expectSchemaValidOpsReply, expectStreamedDeltasJoinToText } from './testing/clientContract';
-
+import { type ChatMessage, LLMError } from './types';
 
 // A system prompt long enough (~200 tokens) that reusing it is plainly visible in cachedTokens.
 const LONG_SYSTEM_PROMPT = [
@@ -63,9 +62,11 @@ describe('createNodeLlamaCppClient (real model, CPU)', () => {
     // Aborted before the call: rejected without generating.
     const pre = new AbortController();
     pre.abort();
-    await expect(
-      client.complete([{ role: 'user', content: 'Hi' }], { maxTokens: 8, signal: pre.signal }),
-    ).rejects.toMatchObject({ name: 'LLMError', engine: 'node-llama-cpp', kind: 'abort' });
+    await expect(client.complete([{ role: 'user', content: 'Hi' }], { maxTokens: 8, signal: pre.signal })).rejects.toMatchObject({
+      name: 'LLMError',
+      engine: 'node-llama-cpp',
+      kind: 'abort',
+    });
 
     // Aborted mid-generation, on the first streamed token.
     const mid = new AbortController();

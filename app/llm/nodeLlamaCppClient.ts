@@ -30,28 +30,20 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  getLlama,
-  LlamaChat,
-  resolveChatWrapper,
   type ChatHistoryItem,
   type GbnfJsonSchema,
+  getLlama,
   type Llama,
+  LlamaChat,
   type LlamaContext,
   type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
+  resolveChatWrapper,
   type Token,
 } from 'node-llama-cpp';
 import { SerialQueue } from '../lib/serialQueue';
-import {
-  assertValidOptions,
-  LLMError,
-  type ChatMessage,
-  type CompletionOptions,
-  type CompletionResult,
-  type JsonSchema,
-  type LLMClient,
-} from './types';
+import { assertValidOptions, type ChatMessage, type CompletionOptions, type CompletionResult, type JsonSchema, type LLMClient, LLMError } from './types';
 
 const ENGINE = 'node-llama-cpp' as const;
 const DEFAULT_CONTEXT_SIZE = 4096;
@@ -129,24 +121,18 @@ export async function createNodeLlamaCppClient(options: NodeLlamaCppClientOption
     const s = await stat(modelPath);
     if (!s.isFile()) throw new Error('not a regular file');
   } catch (err) {
-    throw new LLMError(
-      `Model file not found: ${modelPath} (${errorMessage(err)}). Run \`npm run models:fetch\` to download the test models.`,
-      ENGINE,
-      'load',
-      { cause: err },
-    );
+    throw new LLMError(`Model file not found: ${modelPath} (${errorMessage(err)}). Run \`npm run models:fetch\` to download the test models.`, ENGINE, 'load', {
+      cause: err,
+    });
   }
 
   let llama: Llama;
   try {
     llama = await getSharedLlama();
   } catch (err) {
-    throw new LLMError(
-      `Could not load node-llama-cpp's prebuilt CPU binary (building from source is disabled): ${errorMessage(err)}`,
-      ENGINE,
-      'load',
-      { cause: err },
-    );
+    throw new LLMError(`Could not load node-llama-cpp's prebuilt CPU binary (building from source is disabled): ${errorMessage(err)}`, ENGINE, 'load', {
+      cause: err,
+    });
   }
 
   let model: LlamaModel | undefined;
@@ -275,11 +261,7 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
       const promptTokens = this.renderPrompt(history);
       const contextSize = this.context.contextSize;
       if (promptTokens.length + 1 >= contextSize) {
-        throw new LLMError(
-          `Prompt of ${promptTokens.length} tokens does not fit the ${contextSize}-token context of ${this.modelId}`,
-          ENGINE,
-          'generate',
-        );
+        throw new LLMError(`Prompt of ${promptTokens.length} tokens does not fit the ${contextSize}-token context of ${this.modelId}`, ENGINE, 'generate');
       }
       // Never let node-llama-cpp shift the context (drop history) mid-call: cap the completion at the room left.
       const maxTokens = Math.min(options.maxTokens, contextSize - promptTokens.length - 1);
@@ -320,9 +302,7 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
         timings: {
           totalMs: end - startedAt,
           // Time to the first generated token that reached the stream: prompt evaluation plus one sampling step.
-          ...(firstTokenAt !== undefined
-            ? { prefillMs: firstTokenAt - generationStart, decodeMs: end - firstTokenAt }
-            : {}),
+          ...(firstTokenAt !== undefined ? { prefillMs: firstTokenAt - generationStart, decodeMs: end - firstTokenAt } : {}),
         },
         finishReason: stopReason === 'maxTokens' ? 'length' : 'stop',
       };
@@ -354,17 +334,10 @@ class NodeLlamaCppClientImpl implements NodeLlamaCppClient {
     if (!grammar) {
       // node-llama-cpp types the schema so precisely (to infer the parsed type) that a runtime `Record` cannot be
       // passed as is; it validates the schema itself and throws on what its grammar converter does not support.
-      const createGrammar = this.llama.createGrammarForJsonSchema.bind(this.llama) as unknown as (
-        schema: GbnfJsonSchema,
-      ) => Promise<LlamaGrammar>;
+      const createGrammar = this.llama.createGrammarForJsonSchema.bind(this.llama) as unknown as (schema: GbnfJsonSchema) => Promise<LlamaGrammar>;
       grammar = createGrammar(schema as GbnfJsonSchema).catch((err: unknown) => {
         this.grammars.delete(key);
-        throw new LLMError(
-          `JSON schema not supported by node-llama-cpp's grammar: ${errorMessage(err)}`,
-          ENGINE,
-          'unsupported',
-          { cause: err },
-        );
+        throw new LLMError(`JSON schema not supported by node-llama-cpp's grammar: ${errorMessage(err)}`, ENGINE, 'unsupported', { cause: err });
       });
       this.grammars.set(key, grammar);
     }

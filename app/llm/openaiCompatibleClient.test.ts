@@ -7,19 +7,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIServer, type OpenAIServer } from '../../scripts/openai-server';
+import { type OpenAIServer, startOpenAIServer } from '../../scripts/openai-server';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
 import {
   createOpenAICompatibleClient,
   listOpenAICompatibleModels,
-  openAIApiBase,
-  OpenAICompatibleError,
-  serverErrorMessage,
   type OpenAICompatibleClient,
+  OpenAICompatibleError,
+  openAIApiBase,
+  serverErrorMessage,
 } from './openaiCompatibleClient';
-import { LLMError } from './types';
 import { expectSchemaValidOpsReply, expectStreamedDeltasJoinToText } from './testing/clientContract';
-
+import { LLMError } from './types';
 
 /** A port nothing listens on: bound, then released. */
 async function freePort(): Promise<number> {
@@ -88,7 +87,7 @@ describe('createOpenAICompatibleClient against openai-server (real model, CPU, r
     await server?.close();
   });
 
-  it('has its engine id and model, and lists the server\'s models from any form of the base URL', async () => {
+  it("has its engine id and model, and lists the server's models from any form of the base URL", async () => {
     expect(client.engine).toBe('openai-compatible');
     expect(client.modelId).toBe(server.modelId);
     expect(client.baseUrl).toBe(server.url);
@@ -173,7 +172,7 @@ describe('createOpenAICompatibleClient against openai-server (real model, CPU, r
     }
   });
 
-  it('reports an HTTP error with its status, the URL and the server\'s message', async () => {
+  it("reports an HTTP error with its status, the URL and the server's message", async () => {
     const wrong = createOpenAICompatibleClient({ baseUrl: `${server.origin}/nope`, model: server.modelId });
     const error = await rejection(wrong.complete([{ role: 'user', content: 'Hi' }], { maxTokens: 4 }));
     expect(error).toMatchObject({ kind: 'generate', status: 404, url: `${server.origin}/nope/chat/completions` });
@@ -245,7 +244,13 @@ describe('createOpenAICompatibleClient against canned responses (real HTTP)', ()
     handler = (_req, _body, res) => sse(res, `data: ${chunk('{}', 'stop')}\n\ndata: [DONE]\n\n`);
     const c = createOpenAICompatibleClient({ baseUrl: base, model: 'my-model', apiKey: 'sk-test', headers: { 'x-extra': '1' } });
     const schema = { type: 'object' };
-    await c.complete([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }], { maxTokens: 7, jsonSchema: schema });
+    await c.complete(
+      [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'U' },
+      ],
+      { maxTokens: 7, jsonSchema: schema },
+    );
     await c.complete([{ role: 'user', content: 'U' }], { maxTokens: 3, temperature: 0.7 });
     const [first, second] = requests;
     expect(first).toMatchObject({ method: 'POST', url: '/v1/chat/completions' });

@@ -19,18 +19,10 @@
  *   call) gives kind `'abort'` and the client stays usable. The partial text of an aborted call is discarded;
  *   `finishReason: 'abort'` is never returned.
  */
-import { collectChatStream, type CollectedChatStream } from './chatStream';
+import { type CollectedChatStream, collectChatStream } from './chatStream';
 import { completionReport, type LlamaCppTimings, type OpenAIUsage } from './llamaCppUsage';
 import { readSSE } from './sse';
-import {
-  assertValidOptions,
-  LLMError,
-  type ChatMessage,
-  type CompletionOptions,
-  type CompletionResult,
-  type EngineId,
-  type LLMClient,
-} from './types';
+import { assertValidOptions, type ChatMessage, type CompletionOptions, type CompletionResult, type EngineId, type LLMClient, LLMError } from './types';
 
 export const OPENAI_COMPATIBLE_ENGINE: EngineId = 'openai-compatible';
 const ENGINE = OPENAI_COMPATIBLE_ENGINE;
@@ -86,7 +78,10 @@ export function openAIApiBase(baseUrl: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new OpenAICompatibleError(`Server URL must be http or https, got ${JSON.stringify(baseUrl)}`, 'load', baseUrl);
   }
-  let pathname = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '').replace(/\/(chat\/completions|models)$/, '');
+  let pathname = url.pathname
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '')
+    .replace(/\/(chat\/completions|models)$/, '');
   if (pathname === '') pathname = '/v1';
   return `${url.origin}${pathname}`;
 }
@@ -256,9 +251,7 @@ export function createOpenAICompatibleClient(options: OpenAICompatibleClientOpti
       temperature: opts.temperature ?? 0,
       stream: true,
       stream_options: { include_usage: true },
-      ...(opts.jsonSchema
-        ? { response_format: { type: 'json_schema', json_schema: { name: 'output', schema: opts.jsonSchema, strict: true } } }
-        : {}),
+      ...(opts.jsonSchema ? { response_format: { type: 'json_schema', json_schema: { name: 'output', schema: opts.jsonSchema, strict: true } } } : {}),
     };
 
     const controller = new AbortController();

@@ -49,12 +49,7 @@ describe('readSSE', () => {
       'event: ping\nid: 7\ndata: x\n\n' +
       'data\n\n' + // a field with no colon: empty data
       'retry: 1000\nunknown: y\n\n'; // no data: no event
-    expect(await collect([encoder.encode(text)])).toEqual([
-      msg('{"a":1}'),
-      msg('first\n second'),
-      msg('x', 'ping', '7'),
-      msg('', 'message', '7'),
-    ]);
+    expect(await collect([encoder.encode(text)])).toEqual([msg('{"a":1}'), msg('first\n second'), msg('x', 'ping', '7'), msg('', 'message', '7')]);
   });
 
   it('treats CRLF, LF and lone CR line ends alike', async () => {
@@ -93,10 +88,7 @@ describe('readSSE', () => {
   });
 
   it("reads llama.cpp's `error:` line as an event of type error", async () => {
-    expect(await collect([encoder.encode('data: {"x":1}\n\nerror: {"message":"boom"}\n\n')])).toEqual([
-      msg('{"x":1}'),
-      msg('{"message":"boom"}', 'error'),
-    ]);
+    expect(await collect([encoder.encode('data: {"x":1}\n\nerror: {"message":"boom"}\n\n')])).toEqual([msg('{"x":1}'), msg('{"message":"boom"}', 'error')]);
   });
 
   it('cancels the stream when the consumer stops early, and not when it reads to the end', async () => {

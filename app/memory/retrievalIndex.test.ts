@@ -1,8 +1,8 @@
 /** The bank's retrieval index falls back to the page's thread when its worker cannot start, and then works alike. */
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryBank } from './memoryBank';
-import { openRetrievalIndex } from './retrievalIndex';
 import type { RetrievalWorkerLike } from './retrievalClient';
+import { openRetrievalIndex } from './retrievalIndex';
 import { openTestBank } from './testing/bankFixtures';
 import { mulberry32 } from './testing/seededRandom';
 import { MANUAL_PROPOSER } from './types';

@@ -85,4 +85,3 @@ export function requestTransferables(msg: RetrievalRequest): Transferable[] {
       return [];
   }
 }
-

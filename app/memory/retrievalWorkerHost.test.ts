@@ -4,19 +4,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRetrievalClient, type RetrievalWorkerLike } from './retrievalClient';
-import {
-  isRetrievalRequest,
-  isRetrievalResponse,
-  requestTransferables,
-  type RetrievalRequest,
-  type RetrievalResponse,
-} from './retrievalProtocol';
+import { isRetrievalRequest, isRetrievalResponse, type RetrievalRequest, type RetrievalResponse, requestTransferables } from './retrievalProtocol';
 import { createRetrievalWorkerHost } from './retrievalWorkerHost';
-import { createVectorIndex } from './vectorIndex';
 import { mulberry32 } from './testing/seededRandom';
+import { createVectorIndex } from './vectorIndex';
 
 const DIMS = 384;
-
 
 function randomVector(random: () => number): Float32Array {
   return Float32Array.from({ length: DIMS }, () => random() - 0.5);
@@ -179,15 +172,11 @@ describe('retrieval client ↔ worker host over a MessageChannel', () => {
 
     const client = await createRetrievalClient({ createWorker: () => c.worker });
     await client.bulkLoad(randomEntries(3, 20));
-    await expect(
-      client.patch({ upserts: [{ id: 'x', namespace: 'ns', vector: new Float32Array(3) }], removes: ['m0'] }),
-    ).rejects.toThrow('Retrieval worker: upsert 0 ("x") has 3 dims, expected 384');
-    await expect(client.search(new Float32Array(DIMS), { k: 5 })).rejects.toThrow(
-      'Retrieval worker: query is all zeros: its cosine similarity is undefined',
+    await expect(client.patch({ upserts: [{ id: 'x', namespace: 'ns', vector: new Float32Array(3) }], removes: ['m0'] })).rejects.toThrow(
+      'Retrieval worker: upsert 0 ("x") has 3 dims, expected 384',
     );
-    await expect(client.bulkLoad([{ id: 'short', namespace: 'ns', vector: [1, 2] }])).rejects.toThrow(
-      'entry 0 ("short") has 2 dims, expected 384',
-    );
+    await expect(client.search(new Float32Array(DIMS), { k: 5 })).rejects.toThrow('Retrieval worker: query is all zeros: its cosine similarity is undefined');
+    await expect(client.bulkLoad([{ id: 'short', namespace: 'ns', vector: [1, 2] }])).rejects.toThrow('entry 0 ("short") has 2 dims, expected 384');
     // The failed patch changed nothing, and the index still answers.
     expect(await client.patch({ upserts: [], removes: [] })).toBe(20);
     expect(await client.search(randomVector(mulberry32(4)), { k: 3 })).toHaveLength(3);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DENSE_OFF_NO_MODEL, hybridSearch, type DenseSearcher } from './hybridSearch';
+import { DENSE_OFF_NO_MODEL, type DenseSearcher, hybridSearch } from './hybridSearch';
 import { LexicalIndex } from './lexicalIndex';
 
 const lexical = LexicalIndex.create([
@@ -10,7 +10,11 @@ const lexical = LexicalIndex.create([
 
 describe('hybridSearch', () => {
   it('runs lexical-only without a query vector and says so, instead of failing', async () => {
-    const dense: DenseSearcher = { search: () => { throw new Error('must not be called'); } };
+    const dense: DenseSearcher = {
+      search: () => {
+        throw new Error('must not be called');
+      },
+    };
     const out = await hybridSearch({ lexical, dense }, { text: 'camping', vector: null }, { k: 5 });
     expect(out.mode).toBe('lexical');
     expect(out.denseOff).toBe(DENSE_OFF_NO_MODEL);
@@ -19,7 +23,12 @@ describe('hybridSearch', () => {
   });
 
   it('fuses both retrievers, keeping each rank', async () => {
-    const dense: DenseSearcher = { search: async () => [{ id: 'c', score: 0.9 }, { id: 'b', score: 0.8 }] };
+    const dense: DenseSearcher = {
+      search: async () => [
+        { id: 'c', score: 0.9 },
+        { id: 'b', score: 0.8 },
+      ],
+    };
     const out = await hybridSearch({ lexical, dense }, { text: 'mountains', vector: new Float32Array(3) }, { k: 5 });
     expect(out.mode).toBe('hybrid');
     expect(out.results[0]).toMatchObject({ id: 'b', ranks: { lexical: 1, dense: 2 } });
@@ -28,7 +37,11 @@ describe('hybridSearch', () => {
 
   it('with time-aware retrieval on, favours memories from the period the question names', async () => {
     const off = await hybridSearch({ lexical }, { text: 'Where did they go camping in July 2023?', vector: null }, { k: 5 });
-    const on = await hybridSearch({ lexical }, { text: 'Where did they go camping in July 2023?', vector: null }, { k: 5, timeAware: { referenceDate: '2023-08-01' } });
+    const on = await hybridSearch(
+      { lexical },
+      { text: 'Where did they go camping in July 2023?', vector: null },
+      { k: 5, timeAware: { referenceDate: '2023-08-01' } },
+    );
     expect(on.timeRange).toMatchObject({ start: '2023-07-01', end: '2023-07-31' });
     expect(on.results[0]).toMatchObject({ id: 'b', timeMatch: true });
     expect(off.results.map((r) => r.id)).toContain('a');

@@ -4,9 +4,9 @@
  * memories whose event time falls in it move up. Without a query vector (no embedding model loaded) it runs
  * lexical-only and says so in `denseOff` instead of failing.
  */
-import { reciprocalRankFusion, DEFAULT_RRF_K, type FusedResult, type FusionOptions } from './fusion';
+import { DEFAULT_RRF_K, type FusedResult, type FusionOptions, reciprocalRankFusion } from './fusion';
 import type { LexicalIndex } from './lexicalIndex';
-import { extractTimeRange, timeMatches, type TimeRange } from './timeFilter';
+import { extractTimeRange, type TimeRange, timeMatches } from './timeFilter';
 
 export const DENSE_OFF_NO_MODEL = 'dense search off: embedding model not loaded';
 
@@ -66,7 +66,10 @@ export async function hybridSearch(
     const hits = await sources.dense.search(query.vector, { k: pool, ...ns });
     denseIds = hits.map((h) => h.id);
   }
-  const fused: HybridResult[] = reciprocalRankFusion({ ...(useLexical ? { lexical: lexicalHits.map((h) => h.id) } : {}), ...(denseIds ? { dense: denseIds } : {}) }, options.fusion);
+  const fused: HybridResult[] = reciprocalRankFusion(
+    { ...(useLexical ? { lexical: lexicalHits.map((h) => h.id) } : {}), ...(denseIds ? { dense: denseIds } : {}) },
+    options.fusion,
+  );
 
   let timeRange: TimeRange | null | undefined;
   if (options.timeAware) {

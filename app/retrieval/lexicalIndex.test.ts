@@ -1,14 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LexicalIndex, type LexicalDoc, type LexicalHit } from './lexicalIndex';
+import { type LexicalDoc, type LexicalHit, LexicalIndex } from './lexicalIndex';
 import { analyze, dateWords, processTerm } from './textAnalysis';
 
 describe('text analysis', () => {
   it('Porter-stems (the published vocabulary samples)', () => {
     const pairs: [string, string][] = [
-      ['caresses', 'caress'], ['ponies', 'poni'], ['agreed', 'agre'], ['motoring', 'motor'], ['hopping', 'hop'],
-      ['filing', 'file'], ['happy', 'happi'], ['relational', 'relat'], ['generalizations', 'gener'], ['adoption', 'adopt'],
-      ['controll', 'control'], ['electrical', 'electr'], ['rate', 'rate'], ['cease', 'ceas'],
+      ['caresses', 'caress'],
+      ['ponies', 'poni'],
+      ['agreed', 'agre'],
+      ['motoring', 'motor'],
+      ['hopping', 'hop'],
+      ['filing', 'file'],
+      ['happy', 'happi'],
+      ['relational', 'relat'],
+      ['generalizations', 'gener'],
+      ['adoption', 'adopt'],
+      ['controll', 'control'],
+      ['electrical', 'electr'],
+      ['rate', 'rate'],
+      ['cease', 'ceas'],
     ];
     for (const [word, stem] of pairs) expect(processTerm(word, { stopWords: false })).toBe(stem);
   });
@@ -29,7 +40,12 @@ const docs: LexicalDoc[] = [
 describe('LexicalIndex', () => {
   it('finds by stemmed terms, filters by namespace, finds an update by its new text only, never a removed one', () => {
     const index = LexicalIndex.create(docs);
-    expect(index.search('adoption', { k: 5 }).map((h) => h.id).sort()).toEqual(['m1', 'm3']);
+    expect(
+      index
+        .search('adoption', { k: 5 })
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual(['m1', 'm3']);
     expect(index.search('adoption', { k: 5, namespaces: ['user:bob'] }).map((h) => h.id)).toEqual(['m3']);
     expect(index.search('adoption', { k: 5, namespaces: [] })).toEqual([]);
     index.upsert({ id: 'm2', namespace: 'user:alice', text: 'Alice moved to Paris' });
@@ -69,7 +85,29 @@ describe('LexicalIndex', () => {
 
 // ---- property: any sequence of operations leaves the index equal to one built from scratch ---------------------
 
-const WORDS = ['dog', 'dogs', 'cat', 'adopted', 'adopting', 'paris', 'berlin', 'painting', 'paints', 'sunrise', 'race', 'charity', 'camping', 'the', 'a', 'may', '2023', 'support', 'group', 'caroline', 'melanie'];
+const WORDS = [
+  'dog',
+  'dogs',
+  'cat',
+  'adopted',
+  'adopting',
+  'paris',
+  'berlin',
+  'painting',
+  'paints',
+  'sunrise',
+  'race',
+  'charity',
+  'camping',
+  'the',
+  'a',
+  'may',
+  '2023',
+  'support',
+  'group',
+  'caroline',
+  'melanie',
+];
 const NAMESPACES = ['user:a', 'user:b'];
 const QUERIES = ['dog', 'adopting cats', 'painting a sunrise', 'charity race in may', 'caroline support group', 'berlin paris', 'the', 'melanie 2023'];
 
@@ -82,11 +120,22 @@ const docArb = (id: string) =>
     eventTime: fc.option(fc.constantFrom('2023-05-08', '2023-06-01T10:00', '2022-12-31'), { nil: null }),
   });
 const idArb = fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `m${i}`));
-type Op = { kind: 'upsert'; doc: LexicalDoc } | { kind: 'remove'; id: string } | { kind: 'bulk'; docs: LexicalDoc[] } | { kind: 'reload' } | { kind: 'reconcile' };
+type Op =
+  | { kind: 'upsert'; doc: LexicalDoc }
+  | { kind: 'remove'; id: string }
+  | { kind: 'bulk'; docs: LexicalDoc[] }
+  | { kind: 'reload' }
+  | { kind: 'reconcile' };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: idArb.chain(docArb).map((doc) => ({ kind: 'upsert' as const, doc })) },
   { weight: 3, arbitrary: idArb.map((id) => ({ kind: 'remove' as const, id })) },
-  { weight: 1, arbitrary: fc.uniqueArray(idArb, { maxLength: 6 }).chain((ids) => fc.tuple(...ids.map(docArb))).map((d) => ({ kind: 'bulk' as const, docs: d as LexicalDoc[] })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uniqueArray(idArb, { maxLength: 6 })
+      .chain((ids) => fc.tuple(...ids.map(docArb)))
+      .map((d) => ({ kind: 'bulk' as const, docs: d as LexicalDoc[] })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'reload' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reconcile' as const }) },
 );

@@ -140,7 +140,12 @@ export class LexicalIndex {
     const parsed: LexicalIndexJSON = typeof json === 'string' ? (JSON.parse(json) as LexicalIndexJSON) : json;
     if (parsed?.version !== LEXICAL_INDEX_VERSION) throw new Error(`lexical index version ${String(parsed?.version)} is not ${LEXICAL_INDEX_VERSION}`);
     const mini = MiniSearch.loadJS<StoredDoc>(parsed.index, MINISEARCH_OPTIONS);
-    return new LexicalIndex(mini, Object.values(parsed.index.documentIds).map(String).filter((id) => mini.has(id)));
+    return new LexicalIndex(
+      mini,
+      Object.values(parsed.index.documentIds)
+        .map(String)
+        .filter((id) => mini.has(id)),
+    );
   }
 
   toJSON(): LexicalIndexJSON {
@@ -187,7 +192,15 @@ export class LexicalIndex {
     const f = this.mini.getStoredFields(id);
     if (f) {
       const eventTime = (f.eventTime as string | null | undefined) ?? null;
-      this.mini.remove({ id, namespace: String(f.namespace), text: String(f.text), speaker: String(f.speaker), date: dateWords(eventTime), eventTime, hash: String(f.hash) });
+      this.mini.remove({
+        id,
+        namespace: String(f.namespace),
+        text: String(f.text),
+        speaker: String(f.speaker),
+        date: dateWords(eventTime),
+        eventTime,
+        hash: String(f.hash),
+      });
     }
     this.idSet.delete(id);
   }

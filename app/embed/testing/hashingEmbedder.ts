@@ -3,8 +3,9 @@
  * tests): each lower-cased word is hashed to one of `dims` slots with a ±1 sign, and the vector is normalized.
  * Texts sharing words get a positive cosine, so retrieval in unit tests behaves like retrieval, in microseconds.
  */
-import type { Embedder } from '../embedder';
+
 import { DEFAULT_EMBEDDING_DIMS } from '../../memory/memoryOps';
+import type { Embedder } from '../embedder';
 
 function fnv1a(word: string): number {
   let h = 0x811c9dc5;
@@ -24,7 +25,8 @@ export function hashingEmbedding(text: string, dims = DEFAULT_EMBEDDING_DIMS): F
   }
   let norm = 0;
   for (const x of v) norm += x * x;
-  if (norm === 0) v[0] = 1; // no words: a fixed unit vector, never all zeros
+  if (norm === 0)
+    v[0] = 1; // no words: a fixed unit vector, never all zeros
   else for (let i = 0; i < dims; i++) v[i]! /= Math.sqrt(norm);
   return v;
 }
