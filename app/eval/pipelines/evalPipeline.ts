@@ -11,10 +11,6 @@ import type { LocomoConversation, LocomoTurn } from '../locomo';
 export const PIPELINE_NAMES = ['ours', 'mem0', 'rag', 'full', 'evidence'] as const;
 export type PipelineName = (typeof PIPELINE_NAMES)[number];
 
-export function isPipelineName(value: string): value is PipelineName {
-  return (PIPELINE_NAMES as readonly string[]).includes(value);
-}
-
 export interface PipelineDeps {
   llm: LLMClient;
   embedder: Pick<Embedder, 'embed'>;
