@@ -189,7 +189,7 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
         onResult: (r) => {
           soFar = [...soFar, r];
           setResults(soFar);
-          void store('running', false);
+          store('running', false).catch((error: unknown) => setProblem(`This run could not be stored: ${error instanceof Error ? error.message : String(error)}`));
         },
         // Progress and a checkpoint after every turn: a browser turn takes tens of seconds.
         ingestChunkTurns: 1,
