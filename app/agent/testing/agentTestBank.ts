@@ -1,10 +1,10 @@
 /**
  * A MemoryBank for the agents' Node tests: fake-indexeddb (a fresh database per call) and the real exact
- * retrieval index in this thread (app/memory/retrievalIndex.ts, the page's fallback when its worker cannot start).
+ * retrieval index in this thread (app/memory/inThreadRetrievalIndex.ts, the page's fallback when its worker cannot start).
  */
 import { MemoryBank, type RetrievalIndex } from '../../memory/memoryBank';
 import { DEFAULT_EMBEDDING_DIMS } from '../../memory/memoryOps';
-import { createInThreadRetrievalIndex } from '../../memory/retrievalIndex';
+import { createInThreadRetrievalIndex } from '../../memory/inThreadRetrievalIndex';
 import { MANUAL_PROPOSER, type Namespace } from '../../memory/types';
 import { openTestBank } from '../../memory/testing/bankFixtures';
 
