@@ -591,3 +591,37 @@ describe('importBank: a write that fails mid-transaction leaves the bank unchang
     expect(await dumpBank(target)).toBe(before);
   });
 });
+
+describe('a file longer than the engine can hold in one string (a bank past ~200,000 memories)', () => {
+  /** A file as the browser gives one past V8's ~512 MB string limit: whole reads fail, slices read fine. */
+  class PastTheStringLimit extends Blob {
+    override arrayBuffer(): Promise<ArrayBuffer> {
+      return Promise.reject(new RangeError('Invalid string length'));
+    }
+    override text(): Promise<string> {
+      return Promise.reject(new RangeError('Invalid string length'));
+    }
+  }
+
+  it('is read as a stream and imported, not refused as "not UTF-8 text"', async () => {
+    const source = await seededBank();
+    const target = bank();
+    const summary = await importBank(target, new PastTheStringLimit([await exportBank(source)]));
+    expect(summary.memories.added).toBe(6);
+    await source.settings.delete('ui.theme');
+    expect(await dumpBank(target)).toBe(await dumpBank(source));
+  });
+
+  it('still tells a truncated one from a complete one, by the row counts its header gives and by its end', async () => {
+    const text = await (await exportBank(await seededBank())).text();
+    for (const cut of [Math.floor(text.length * 0.6), text.length - 1]) {
+      const error = await expectRejected(importBank(bank(), new PastTheStringLimit([text.slice(0, cut)])));
+      expect(error.message).toMatch(/the file is truncated|has \d+ rows but \d+ could be read/);
+    }
+  });
+
+  it("an export's header counts the rows it holds, also for a namespace export", async () => {
+    const json = await exportJson(await seededBank(), [ALICE]);
+    for (const table of json.data.tables) expect(table.rowCount, table.name).toBe(json.data.data.find((d) => d.tableName === table.name)!.rows.length);
+  });
+});

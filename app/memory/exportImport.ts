@@ -80,16 +80,36 @@ export async function exportBank(db: MemoryDB, options: ExportBankOptions = {}):
   const namespaces = options.namespaces === undefined ? null : new Set(options.namespaces);
   if (namespaces?.size === 0) throw new Error('exportBank: no namespaces given; leave `namespaces` out to export the whole bank');
   const included: readonly string[] = namespaces ? NAMESPACED_USER_DATA_TABLES : USER_DATA_TABLES;
+  const written = new Map<string, number>();
   const file = await exportDB(db, {
     skipTables: db.tables.map((t) => t.name).filter((name) => !included.includes(name)),
     filter: (table, row: unknown) => {
-      if (namespaces) return isRecord(row) && typeof row.namespace === 'string' && namespaces.has(row.namespace);
-      return table !== 'settings' || (isRecord(row) && typeof row.key === 'string' && portableSetting(row.key) !== undefined);
+      const keep = namespaces
+        ? isRecord(row) && typeof row.namespace === 'string' && namespaces.has(row.namespace)
+        : table !== 'settings' || (isRecord(row) && typeof row.key === 'string' && portableSetting(row.key) !== undefined);
+      if (keep) written.set(table, (written.get(table) ?? 0) + 1);
+      return keep;
     },
     transform: (_table, row: unknown) => ({ value: withCompactEmbedding(row) }),
   });
   // The library labels it "text/json", which is not a registered type; downloads and uploads should say JSON.
-  return new Blob([file], { type: BANK_EXPORT_FORMAT.mimeType });
+  return new Blob(await withRowCounts(file, written), { type: BANK_EXPORT_FORMAT.mimeType });
+}
+
+/**
+ * The library's header counts every row of a table, before the filter: a namespace export of 3 memories out of 6
+ * says 6. The header is rewritten with the rows actually written, so a reader can tell a complete file from a
+ * truncated one by the counts alone (how files too large for one string are read, see `readBankFile`).
+ */
+async function withRowCounts(file: Blob, written: ReadonlyMap<string, number>): Promise<BlobPart[]> {
+  const head = await file.slice(0, 64 * 1024).text();
+  const end = head.indexOf('],"data":[');
+  if (end < 0) throw new Error('exportBank: the export has no header the app can read');
+  const header = JSON.parse(`${head.slice(0, end + 1)}}}`) as DexieExportJsonMeta;
+  for (const table of header.data.tables) table.rowCount = written.get(table.name) ?? 0;
+  const rewritten = `${JSON.stringify(header).slice(0, -2)},"data":[`;
+  const rest = file.slice(new TextEncoder().encode(head.slice(0, end + '],"data":['.length)).length);
+  return [rewritten, rest];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -102,10 +122,10 @@ export async function exportBank(db: MemoryDB, options: ExportBankOptions = {}):
  */
 export async function readBankFile(db: MemoryDB, file: Blob): Promise<BankFile> {
   const lib = await loadExportImport();
-  const parsed = await parseJsonFile(file);
+  const parsed = file.size > WHOLE_PARSE_LIMIT_BYTES ? TOO_LONG_FOR_ONE_STRING : await parseJsonFile(file);
   const header = await readHeader(lib.peakImportFile, file);
   checkHeader(db, header);
-  const rowsPerTable = countBodyRows(header, parsed);
+  const rowsPerTable = parsed === TOO_LONG_FOR_ONE_STRING ? await streamedRowCounts(header, file) : countBodyRows(header, parsed);
   const fileRows = await readRevivedRows(lib.importInto, db, file);
   checkAllRowsRead(rowsPerTable, fileRows);
 
@@ -134,14 +154,25 @@ function notOurs(why: string): BankImportError {
 }
 
 /**
+ * Files up to this size are also parsed whole, which checks their syntax and shape before the library reads them
+ * (see `parseJsonFile`); larger ones go straight to the library's streaming reader: an engine's strings stop at
+ * 2^29 - 24 characters in V8 (~512 MB of JSON), which a bank of ~200,000 memories passes.
+ */
+const WHOLE_PARSE_LIMIT_BYTES = 256 * 1024 * 1024;
+const TOO_LONG_FOR_ONE_STRING = Symbol('too long for one string');
+
+/**
  * The library's streaming parser stops quietly at the end of a truncated file and imports what it has read;
- * a full parse first is what tells a cut-off download from a complete file.
+ * a full parse first is what tells a cut-off download from a complete file. A file that is valid but longer than
+ * the engine's longest string is not refused: it is read as a stream (`streamedRowCounts`).
  */
 async function parseJsonFile(file: Blob): Promise<unknown> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer());
   } catch (error) {
+    // "Invalid string length" (V8), "allocation size overflow" (SpiderMonkey), "Out of memory" (JavaScriptCore).
+    if (error instanceof RangeError || /string length|allocation|out of memory/i.test(errorMessage(error))) return TOO_LONG_FOR_ONE_STRING;
     throw invalid('not a Memory-R1 export: the file is not UTF-8 text (not JSON); nothing was imported', { cause: error });
   }
   if (!text.trim()) throw notOurs('the file is empty');
@@ -230,6 +261,19 @@ function countBodyRows(header: DexieExportJsonMeta, parsed: unknown): Map<string
     counts.set(entry.tableName, (counts.get(entry.tableName) ?? 0) + entry.rows.length);
   }
   return counts;
+}
+
+/**
+ * For a file read only as a stream: what its header says each table holds (an export writes the exact counts,
+ * `withRowCounts`), and whether it ends as a complete export does. Fewer rows read than the header says, or a cut
+ * end, is a truncated file.
+ */
+async function streamedRowCounts(header: DexieExportJsonMeta, file: Blob): Promise<Map<string, number>> {
+  const tail = (await file.slice(Math.max(0, file.size - 64)).text()).trimEnd();
+  if (!tail.endsWith(']}}')) {
+    throw invalid('the file is truncated: its JSON stops before the end, as after an interrupted download or copy; nothing was imported');
+  }
+  return new Map(header.data.tables.map((t) => [t.name, t.rowCount]));
 }
 
 /**
