@@ -22,7 +22,10 @@ test('the first screen recommends a model and says why; on return the cached mod
   await expect(page.getByText(/from this browser's cache…/).first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('model-loaded')).toContainText('SmolLM2-135M-Instruct-Q4_1', { timeout: 120_000 });
   await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
-  expect(downloads.filter((u) => u.includes('/gguf/')), 'GGUF downloads after the reload').toEqual([]);
+  expect(
+    downloads.filter((u) => u.includes('/gguf/')),
+    'GGUF downloads after the reload',
+  ).toEqual([]);
 
   // Cleared caches end it: after the next reload nothing loads by itself.
   await page.getByRole('region', { name: 'Chat model' }).getByRole('button', { name: 'Clear model cache' }).click();

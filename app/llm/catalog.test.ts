@@ -44,7 +44,15 @@ describe('catalog', () => {
 
   it('offers the 1.7B–8B web-llm models, Memory-R1’s own backbones among them, and GGUF builds above 1B', () => {
     const families = new Set(webllmEntries.map((e) => e.id.replace(/-q4f(16|32)_1-MLC$/, '')));
-    for (const family of ['Qwen3-1.7B', 'Qwen2.5-3B-Instruct', 'Llama-3.2-3B-Instruct', 'Phi-3.5-mini-instruct', 'Qwen3-4B', 'Qwen2.5-7B-Instruct', 'Llama-3.1-8B-Instruct']) {
+    for (const family of [
+      'Qwen3-1.7B',
+      'Qwen2.5-3B-Instruct',
+      'Llama-3.2-3B-Instruct',
+      'Phi-3.5-mini-instruct',
+      'Qwen3-4B',
+      'Qwen2.5-7B-Instruct',
+      'Llama-3.1-8B-Instruct',
+    ]) {
       expect(families.has(family), family).toBe(true);
     }
     const gguf = ggufEntries.map((e) => e.id);

@@ -20,7 +20,14 @@ function gpu(over: Partial<WebGPUInfo> = {}): WebGPUInfo {
 }
 
 function caps(over: Partial<Capabilities> = {}): Capabilities {
-  return { webgpu: null, webgpuProblem: 'navigator.gpu is missing', crossOriginIsolated: true, hardwareConcurrency: 16, storage: { usage: 0, quota: 50e9 }, ...over };
+  return {
+    webgpu: null,
+    webgpuProblem: 'navigator.gpu is missing',
+    crossOriginIsolated: true,
+    hardwareConcurrency: 16,
+    storage: { usage: 0, quota: 50e9 },
+    ...over,
+  };
 }
 
 function recommend(c: Capabilities, deviceMemoryGB?: number) {
@@ -36,7 +43,12 @@ describe('recommendModel', () => {
   });
 
   it('on a software adapter with few threads: the smallest real GGUF, naming the renderer', () => {
-    const r = recommend(caps({ webgpu: gpu({ isSoftware: true, vendor: 'google', description: 'SwiftShader Device', shaderF16: false, maxBufferSize: 256 * 2 ** 20 }), hardwareConcurrency: 2 }));
+    const r = recommend(
+      caps({
+        webgpu: gpu({ isSoftware: true, vendor: 'google', description: 'SwiftShader Device', shaderF16: false, maxBufferSize: 256 * 2 ** 20 }),
+        hardwareConcurrency: 2,
+      }),
+    );
     expect(r?.entry.id).toBe('Qwen2.5-0.5B-Instruct-Q4_K_M');
     expect(r?.reason).toMatch(/software renderer \(SwiftShader Device\)/);
     expect(r?.reason).toMatch(/2 threads/);

@@ -80,9 +80,7 @@ function recommendWebLLM(catalog: readonly CatalogEntry[], input: RecommendInput
   // web-llm asks for 1 GB storage bindings and falls back to 128 MB ones: below 1 GB only its low-resource builds fit.
   const smallBindings = gpu.maxStorageBufferBindingSize < GiB;
   const free = freeStorage(input.caps);
-  const candidates = catalog.filter(
-    (e): e is WebLLMCatalogEntry => e.engine === 'webllm' && !e.custom && e.requires.shaderF16 === f16,
-  );
+  const candidates = catalog.filter((e): e is WebLLMCatalogEntry => e.engine === 'webllm' && !e.custom && e.requires.shaderF16 === f16);
   for (const name of WEBLLM_PREFERENCE) {
     const entry = candidates.find((e) => family(e) === name);
     if (!entry) continue;
@@ -133,9 +131,10 @@ function recommendGGUF(catalog: readonly CatalogEntry[], input: RecommendInput):
   for (const id of order) {
     const entry = fits(id);
     if (!entry) continue;
-    const size = threads >= 8 && id.startsWith('Qwen2.5-1.5B')
-      ? `with ${threadText} a 1.5B model answers at a usable pace; 3B models would be slow`
-      : `with ${threadText} a small model keeps answers quick; larger ones would be slow`;
+    const size =
+      threads >= 8 && id.startsWith('Qwen2.5-1.5B')
+        ? `with ${threadText} a 1.5B model answers at a usable pace; 3B models would be slow`
+        : `with ${threadText} a small model keeps answers quick; larger ones would be slow`;
     return { entry, reason: `${entry.label}, ${formatBytes(entry.sizeBytes, entry.sizeApproximate)}: ${why}, and ${size}.` };
   }
   return null;

@@ -33,7 +33,9 @@ describe('CapabilitiesPanel: why there is no GPU, said right for each case', () 
   it('WebGPU without an adapter: it does not claim there is no WebGPU', () => {
     renderPanel({ ...base, webgpuMissing: 'adapter', webgpuProblem: 'WebGPU is present but no adapter is available (GPU blocked, disabled or missing).' });
     const notice = screen.getByTestId('no-webgpu').textContent ?? '';
-    expect(notice).toMatch(/^No GPU for the models here: this browser supports WebGPU, but it offered no adapter \(the GPU is blocked, disabled or missing\)\./);
+    expect(notice).toMatch(
+      /^No GPU for the models here: this browser supports WebGPU, but it offered no adapter \(the GPU is blocked, disabled or missing\)\./,
+    );
     expect(notice).not.toMatch(/No WebGPU here/);
   });
 
@@ -45,7 +47,9 @@ describe('CapabilitiesPanel: why there is no GPU, said right for each case', () 
   it('a software adapter: WebGPU is there, the GPU is not', () => {
     renderPanel({ ...base, webgpu: adapter });
     expect(screen.queryByTestId('no-webgpu')).toBeNull();
-    expect(screen.getByTestId('software-webgpu').textContent).toMatch(/^No GPU for the models here: this browser's WebGPU adapter is a software renderer \(google SwiftShader Device \(Subzero\)\)/);
+    expect(screen.getByTestId('software-webgpu').textContent).toMatch(
+      /^No GPU for the models here: this browser's WebGPU adapter is a software renderer \(google SwiftShader Device \(Subzero\)\)/,
+    );
   });
 
   it('a real GPU: no notice at all', () => {

@@ -57,13 +57,14 @@ export function CapabilitiesPanel({ caps, choice }: { caps: Capabilities; choice
         <dt>Threads</dt>
         <dd data-testid="cap-threads">{caps.hardwareConcurrency}</dd>
         <dt>Storage</dt>
-        <dd data-testid="cap-storage">
-          {caps.storage ? `${formatBytes(caps.storage.usage)} used of ${formatBytes(caps.storage.quota)}` : 'unknown'}
-        </dd>
+        <dd data-testid="cap-storage">{caps.storage ? `${formatBytes(caps.storage.usage)} used of ${formatBytes(caps.storage.quota)}` : 'unknown'}</dd>
         <dt>Engine</dt>
         <dd data-testid="cap-engine">
           <strong>{choice.engine === 'webllm' ? `web-llm (${choice.variant})` : `llama.cpp / wllama (${choice.variant === 'cpu' ? 'CPU' : 'WebGPU'})`}</strong>
-          <span className="reason" data-testid="engine-reason"> — {choice.reason}</span>
+          <span className="reason" data-testid="engine-reason">
+            {' '}
+            — {choice.reason}
+          </span>
         </dd>
       </dl>
     </section>

@@ -27,7 +27,12 @@ interface LastEmbeddingModel {
 function readLastEmbeddingModel(): LastEmbeddingModel | null {
   try {
     const value: unknown = JSON.parse(localStorage.getItem(LAST_MODEL_KEY) ?? 'null');
-    if (value && typeof value === 'object' && typeof (value as LastEmbeddingModel).id === 'string' && typeof (value as LastEmbeddingModel).baseUrl === 'string') {
+    if (
+      value &&
+      typeof value === 'object' &&
+      typeof (value as LastEmbeddingModel).id === 'string' &&
+      typeof (value as LastEmbeddingModel).baseUrl === 'string'
+    ) {
       return value as LastEmbeddingModel;
     }
   } catch {
@@ -92,7 +97,8 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient, co
         modelId,
         ...(baseUrl ? { localModelBaseUrl: `${baseUrl}transformers/` } : {}),
         // transformers.js reports cached files as downloads too.
-        onProgress: (p) => setProgress(fromCache ? cacheText : `${p.status} ${p.file ?? ''} ${p.total ? `${Math.round(((p.loaded ?? 0) / p.total) * 100)}%` : ''}`),
+        onProgress: (p) =>
+          setProgress(fromCache ? cacheText : `${p.status} ${p.file ?? ''} ${p.total ? `${Math.round(((p.loaded ?? 0) / p.total) * 100)}%` : ''}`),
       });
       clientRef.current = created;
       setClient(created);
@@ -155,7 +161,10 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient, co
   async function rank() {
     if (!client) return;
     setError('');
-    const lines = candidates.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = candidates
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     try {
       const t0 = performance.now();
       const vectors = await client.embed([query, ...lines]);

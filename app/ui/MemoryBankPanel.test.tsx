@@ -31,7 +31,13 @@ async function openBank() {
 }
 
 async function add(bank: MemoryBank, text: string, seed: number): Promise<string> {
-  const applied = await bank.apply({ namespace: 'user:me', ops: [{ op: 'ADD', text, embedding: randomVector(seed) }], candidateIds: [], turnId: null, proposer });
+  const applied = await bank.apply({
+    namespace: 'user:me',
+    ops: [{ op: 'ADD', text, embedding: randomVector(seed) }],
+    candidateIds: [],
+    turnId: null,
+    proposer,
+  });
   if (!applied.ok) throw new Error(applied.errors.map((e) => e.reason).join('; '));
   return applied.history[0]!.memoryId!;
 }
@@ -57,7 +63,13 @@ describe('MemoryBankPanel search results follow the bank', () => {
     expect(screen.queryByTestId('search-refreshed')).toBeNull();
 
     // An edit (here as the Memory Manager would make it, outside this panel): the hit shows the new text.
-    const edited = await bank.apply({ namespace: 'user:me', ops: [{ op: 'UPDATE', id: buddy, text: 'Alice adopted a dog named Max', embedding: randomVector(4) }], candidateIds: [buddy], turnId: null, proposer });
+    const edited = await bank.apply({
+      namespace: 'user:me',
+      ops: [{ op: 'UPDATE', id: buddy, text: 'Alice adopted a dog named Max', embedding: randomVector(4) }],
+      candidateIds: [buddy],
+      turnId: null,
+      proposer,
+    });
     expect(edited.ok).toBe(true);
     await waitFor(() => expect(hitTexts().sort()).toEqual(['Alice adopted a dog named Max', 'Alice walks her dog every morning']));
     await waitFor(() => expect(screen.getByTestId('search-refreshed')).toBeDefined());

@@ -2,7 +2,7 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import type { BankHybridSearchResult, MemoryBank } from '../memory/memoryBank';
-import { MANUAL_PROPOSER, type HistoryOp } from '../memory/types';
+import { type HistoryOp, MANUAL_PROPOSER } from '../memory/types';
 import type { RetrieverRanks } from '../retrieval/fusion';
 import type { HybridSearchOptions } from '../retrieval/hybridSearch';
 import { MemoryDetail } from './MemoryDetail';
@@ -64,7 +64,12 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
   const count = useLiveQuery(() => (nsFilter === ALL ? db.memories.count() : db.memories.where('namespace').equals(nsFilter).count()), [db, nsFilter]);
   const listed = useLiveQuery(async (): Promise<ListedMemory[]> => {
     if (opFilter === ALL) {
-      const memories = await db.memories.orderBy('updatedAt').reverse().filter((m) => inNs(m.namespace)).limit(LIST_LIMIT).toArray();
+      const memories = await db.memories
+        .orderBy('updatedAt')
+        .reverse()
+        .filter((m) => inNs(m.namespace))
+        .limit(LIST_LIMIT)
+        .toArray();
       return memories.map((m) => ({ id: m.id, namespace: m.namespace, text: m.text, eventTime: m.eventTime, deleted: false }));
     }
     // Memories whose history holds this operation, most recent first; a deleted one is listed with its last text.
@@ -135,7 +140,13 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
       // The closest memories are the batch's candidates, so validation can refuse a fact the bank already has.
       const similar = await bank.hybridSearch(text, embedding, { k: 5, namespaces: [addNamespace] });
       const candidateIds = similar.hits.map((h) => h.memory.id);
-      const applied = await bank.apply({ namespace: addNamespace, ops: [{ op: 'ADD', text, embedding }], candidateIds, turnId: null, proposer: MANUAL_PROPOSER });
+      const applied = await bank.apply({
+        namespace: addNamespace,
+        ops: [{ op: 'ADD', text, embedding }],
+        candidateIds,
+        turnId: null,
+        proposer: MANUAL_PROPOSER,
+      });
       if (!applied.ok) setProblem(`Not added: ${applied.errors.map((e) => e.reason).join('; ')}`);
       else setText('');
     });
@@ -185,20 +196,21 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
           {count ?? '…'} {count === 1 ? 'memory' : 'memories'} in {nsFilter === ALL ? 'all namespaces' : nsFilter}
         </p>
         {!embedder && <p className="note">Load the embedding model to add or edit memories; search runs on words alone until then.</p>}
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void runSearch();
-          }}
-          role="search"
-        >
-          <label htmlFor="memory-search">Search</label>
-          <input id="memory-search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="What pet does Alice have?" />
-          <button type="submit" disabled={busy || !query.trim()}>
-            Search
-          </button>
-        </form>
+        <search>
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void runSearch();
+            }}
+          >
+            <label htmlFor="memory-search">Search</label>
+            <input id="memory-search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="What pet does Alice have?" />
+            <button type="submit" disabled={busy || !query.trim()}>
+              Search
+            </button>
+          </form>
+        </search>
         {search && (
           <div className="search-result">
             {search.result.denseOff && (
@@ -249,13 +261,25 @@ export function MemoryBankPanel({ bank, namespace, embedder, retrievalK, selecte
           {(listed ?? []).map((m) => (
             <li key={m.id} className={m.id === selectedId ? 'selected' : undefined} data-memory-id={m.id}>
               {/* Memory text is data, never markup: React renders it as a text node. */}
-              <button type="button" className="link memory-text" aria-label={`History of memory: ${m.text}`} aria-pressed={m.id === selectedId} onClick={() => onSelect(m.id)}>
+              <button
+                type="button"
+                className="link memory-text"
+                aria-label={`History of memory: ${m.text}`}
+                aria-pressed={m.id === selectedId}
+                onClick={() => onSelect(m.id)}
+              >
                 {m.deleted ? <del>{m.text}</del> : m.text}
               </button>
               {m.eventTime && <span className="note">({m.eventTime})</span>}
               {nsFilter === ALL && <span className="note">{m.namespace}</span>}
               {!m.deleted && (
-                <button type="button" className="link" aria-label={`Delete memory: ${m.text}`} disabled={busy} onClick={() => void deleteMemory(m.id, m.namespace)}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Delete memory: ${m.text}`}
+                  disabled={busy}
+                  onClick={() => void deleteMemory(m.id, m.namespace)}
+                >
                   Delete
                 </button>
               )}

@@ -18,14 +18,35 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const caps: Capabilities = { webgpu: null, webgpuMissing: 'api', webgpuProblem: 'navigator.gpu is missing', crossOriginIsolated: true, hardwareConcurrency: 4, storage: { usage: 0, quota: 10e9 } };
+const caps: Capabilities = {
+  webgpu: null,
+  webgpuMissing: 'api',
+  webgpuProblem: 'navigator.gpu is missing',
+  crossOriginIsolated: true,
+  hardwareConcurrency: 4,
+  storage: { usage: 0, quota: 10e9 },
+};
 
 /** What the panel shows of a loaded model: its id, load time and runtime (the client itself is never called here). */
-const loaded: LoadedChatModel = { client: { modelId: 'SmolLM2-135M-Instruct-Q4_1' } as LLMClient, loadMs: 1234, runtime: 'wllama (llama.cpp WASM), 4 threads, CPU' };
+const loaded: LoadedChatModel = {
+  client: { modelId: 'SmolLM2-135M-Instruct-Q4_1' } as LLMClient,
+  loadMs: 1234,
+  runtime: 'wllama (llama.cpp WASM), 4 threads, CPU',
+};
 
 function renderPanel(props: Partial<Parameters<typeof ModelPanel>[0]> = {}) {
   const updateSettings = vi.fn();
-  render(<ModelPanel caps={caps} choice={chooseEngine(caps)} settings={{ ...defaultSettings(), modelBaseUrl: '/models/' }} updateSettings={updateSettings} loaded={null} onLoaded={vi.fn()} {...props} />);
+  render(
+    <ModelPanel
+      caps={caps}
+      choice={chooseEngine(caps)}
+      settings={{ ...defaultSettings(), modelBaseUrl: '/models/' }}
+      updateSettings={updateSettings}
+      loaded={null}
+      onLoaded={vi.fn()}
+      {...props}
+    />,
+  );
   return { updateSettings, user: userEvent.setup() };
 }
 
@@ -41,7 +62,19 @@ describe('ModelPanel', () => {
   });
 
   it('lists each model with its license, and web-llm builds with the GPU memory they need', () => {
-    const gpuCaps: Capabilities = { ...caps, webgpu: { vendor: 'nvidia', architecture: '', description: 'RTX', isFallbackAdapter: false, isSoftware: false, shaderF16: true, maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 } };
+    const gpuCaps: Capabilities = {
+      ...caps,
+      webgpu: {
+        vendor: 'nvidia',
+        architecture: '',
+        description: 'RTX',
+        isFallbackAdapter: false,
+        isSoftware: false,
+        shaderF16: true,
+        maxBufferSize: 2 ** 32,
+        maxStorageBufferBindingSize: 2 ** 31,
+      },
+    };
     renderPanel({ caps: gpuCaps, choice: chooseEngine(gpuCaps) });
     expect(screen.getByRole('radio', { name: /Llama 3\.1 8B Instruct \(q4f16\).*Llama 3\.1 Community License · needs ≈ 5\.0 GB of GPU memory/ })).toBeDefined();
   });

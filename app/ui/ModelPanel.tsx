@@ -24,10 +24,7 @@ interface ModelPanelProps {
   collapsed?: boolean;
 }
 
-type LoadState =
-  | { status: 'idle' }
-  | { status: 'loading'; progress: ModelLoadProgress }
-  | { status: 'error'; message: string };
+type LoadState = { status: 'idle' } | { status: 'loading'; progress: ModelLoadProgress } | { status: 'error'; message: string };
 
 /**
  * The chat model last loaded in this browser, and from where: on return, if its files are still cached, it loads
@@ -176,7 +173,14 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
       const last = readLastChatModel();
       const lastEntry = last ? models.find((m) => m.entry.id === last.id)?.entry : undefined;
       if (last && (last.id === selected.id || (selected.engine === 'wllama' && lastEntry?.engine === 'wllama'))) writeLastChatModel(null);
-      setCachedIds((ids) => new Set([...ids].filter((id) => id !== selected.id && !(selected.engine === 'wllama' && models.some((m) => m.entry.id === id && m.entry.engine === 'wllama')))));
+      setCachedIds(
+        (ids) =>
+          new Set(
+            [...ids].filter(
+              (id) => id !== selected.id && !(selected.engine === 'wllama' && models.some((m) => m.entry.id === id && m.entry.engine === 'wllama')),
+            ),
+          ),
+      );
       setCacheMessage(`Cleared the cached files of ${selected.engine === 'wllama' ? 'every GGUF model' : selected.id}.`);
     } catch (error) {
       setCacheMessage(`Could not clear the cache: ${error instanceof Error ? error.message : String(error)}`);
@@ -261,7 +265,12 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
             <p className="recommendation" data-testid="model-recommendation">
               Recommended here: <strong>{recommended.entry.label}</strong> — {recommended.reason}{' '}
               {selectedId !== recommended.entry.id && (
-                <button type="button" className="link" onClick={() => updateSettings({ chatModelId: recommended.entry.id })} disabled={state.status === 'loading'}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => updateSettings({ chatModelId: recommended.entry.id })}
+                  disabled={state.status === 'loading'}
+                >
                   Use this model
                 </button>
               )}
@@ -340,11 +349,7 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
           </div>
           {state.status === 'loading' && (
             <div className="progress">
-              <progress
-                aria-label="Model download progress"
-                max={1}
-                {...(state.progress.fraction !== null ? { value: state.progress.fraction } : {})}
-              />
+              <progress aria-label="Model download progress" max={1} {...(state.progress.fraction !== null ? { value: state.progress.fraction } : {})} />
               <span>{state.progress.text}</span>
             </div>
           )}

@@ -121,7 +121,13 @@ export function ConversationList({ conversations, activeId, onSelect, onNew, onR
               <button type="button" className="link" aria-label={`Rename ${c.title}`} onClick={() => setMode({ kind: 'rename', id: c.id, draft: c.title })}>
                 Rename
               </button>
-              <button type="button" className="link" aria-label={`Delete ${c.title}`} disabled={disabled} onClick={() => setMode({ kind: 'confirm-delete', id: c.id })}>
+              <button
+                type="button"
+                className="link"
+                aria-label={`Delete ${c.title}`}
+                disabled={disabled}
+                onClick={() => setMode({ kind: 'confirm-delete', id: c.id })}
+              >
                 Delete
               </button>
             </li>

@@ -6,9 +6,7 @@ afterEach(cleanup);
 
 describe('Markdown', () => {
   it('renders an answer’s markdown: emphasis, lists, code, tables', () => {
-    const { container } = render(
-      <Markdown text={'You have **two** pets:\n\n- a dog, *Buddy*\n- a cat\n\n`code` and\n\n| a | b |\n|---|---|\n| 1 | 2 |'} />,
-    );
+    const { container } = render(<Markdown text={'You have **two** pets:\n\n- a dog, *Buddy*\n- a cat\n\n`code` and\n\n| a | b |\n|---|---|\n| 1 | 2 |'} />);
     expect(container.querySelector('strong')?.textContent).toBe('two');
     expect(container.querySelector('em')?.textContent).toBe('Buddy');
     expect([...container.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['a dog, Buddy', 'a cat']);

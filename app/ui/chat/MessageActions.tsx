@@ -17,9 +17,12 @@ type CopyState = { kind: 'idle' } | { kind: 'copied' } | { kind: 'failed'; reaso
 export function MessageActions({ text, onRegenerate, disabled = false }: MessageActionsProps) {
   const [copy, setCopy] = useState<CopyState>({ kind: 'idle' });
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   async function copyText() {
     if (timer.current) clearTimeout(timer.current);
