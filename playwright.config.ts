@@ -48,7 +48,8 @@ export default defineConfig({
     {
       // The production build, served the way `vite preview` serves it, with the model loaders pointed at /models/.
       command: `npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
-      env: { VITE_MODEL_BASE_URL: '/models/' },
+      // The CSP's connect-src (app/security/contentSecurityPolicy.ts) admits the test's OpenAI-compatible server.
+      env: { VITE_MODEL_BASE_URL: '/models/', VITE_CSP_CONNECT_SRC: `http://127.0.0.1:${OPENAI_PORT}` },
       url: `http://localhost:${PORT}`,
       reuseExistingServer: !process.env.CI,
       timeout: 300_000,

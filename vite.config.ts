@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy, splitSources, type PolicyOptions } from './app/security/contentSecurityPolicy';
 
 // wllama's multi-threaded WASM and onnxruntime-web's threads need SharedArrayBuffer, which browsers only give
 // to cross-origin-isolated pages.
@@ -10,6 +11,26 @@ const crossOriginIsolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+const policy = (mode: PolicyOptions['mode'], meta = false) =>
+  contentSecurityPolicy({
+    mode,
+    meta,
+    modelBaseUrl: process.env.VITE_MODEL_BASE_URL ?? '',
+    extraConnectSources: splitSources(process.env.VITE_CSP_CONNECT_SRC),
+  });
+
+/** The build's index.html carries the policy itself, so any static host serves it with the page. */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'content-security-policy-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: policy('build', true) }, injectTo: 'head-prepend' }],
+  };
+}
+
+/** frame-ancestors and the rest as a header too (a <meta> policy cannot forbid framing). */
+const securityHeaders = (mode: PolicyOptions['mode']) => ({ 'Content-Security-Policy': policy(mode), 'X-Content-Type-Options': 'nosniff' });
 
 const MODELS_DIR = path.resolve(process.env.MODELS_DIR ?? path.join(import.meta.dirname, 'models'));
 
@@ -63,9 +84,9 @@ function serveLocalModels(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), serveLocalModels()],
-  server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  plugins: [react(), serveLocalModels(), contentSecurityPolicyMeta()],
+  server: { headers: { ...crossOriginIsolation, ...securityHeaders('dev') } },
+  preview: { headers: { ...crossOriginIsolation, ...securityHeaders('build') } },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   // transformers.js and web-llm ship large pre-bundled ESM; pre-bundling them again only slows the dev server.
