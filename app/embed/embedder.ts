@@ -82,7 +82,7 @@ export function defaultBatchSize(device: EmbedderOptions['device']): number {
 
 /**
  * The order to embed texts in: indices sorted by text length (stable), so each batch holds texts of similar length
- * and wastes little time on padding (measured 1.6-1.8x faster than caller order).
+ * and wastes little time on padding (`npm run bench:embed` prints its speed over caller order, `sorted_over_unsorted`).
  */
 export function lengthSortedOrder(texts: readonly string[]): number[] {
   return texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);

@@ -29,7 +29,7 @@ export const EMBEDDING_MODELS = [
   {
     id: 'Xenova/bge-small-en-v1.5',
     label: 'BGE small (en v1.5)',
-    description: 'Best retrieval quality of the two (LoCoMo evidence recall@10 0.53 vs 0.40).',
+    description: 'Best retrieval quality of the two on LoCoMo evidence recall.',
     dims: 384,
     pooling: 'cls',
     onnxBytes: 34_014_426,
@@ -38,7 +38,7 @@ export const EMBEDDING_MODELS = [
   {
     id: 'Xenova/all-MiniLM-L6-v2',
     label: 'MiniLM L6 (all-MiniLM-L6-v2)',
-    description: 'Smaller download (23 MB vs 34 MB) and ~1.7x faster; weaker retrieval (recall@10 0.40).',
+    description: 'Smaller download and faster to embed; weaker retrieval than bge-small.',
     dims: 384,
     pooling: 'mean',
     onnxBytes: 22_972_370,
@@ -48,7 +48,7 @@ export const EMBEDDING_MODELS = [
 
 export type EmbeddingModelId = (typeof EMBEDDING_MODELS)[number]['id'];
 
-/** bge-small-en-v1.5: measured LoCoMo evidence recall@10 0.53 vs 0.40 for MiniLM. */
+/** bge-small-en-v1.5: the better LoCoMo evidence recall of the two (`npm run bench:recall` measures it). */
 export const DEFAULT_EMBEDDING_MODEL_ID: EmbeddingModelId = 'Xenova/bge-small-en-v1.5';
 
 /** The smaller choice. */

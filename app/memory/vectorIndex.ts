@@ -5,24 +5,16 @@
  * bench/retrieval.ts use it directly. IndexedDB stays the truth: the bank rebuilds this copy with `bulkLoad` on
  * open and patches it after every applied batch.
  *
- * Why exact brute force and no ANN graph (HNSW): `npm run bench:retrieval` on a 2-core machine measured top-60 over
- * 100k 384-d memories at p50 11 / p95 13 ms as a WebAssembly SIMD float scan, and p50 3.9 / p95 4.7 ms with the
- * int8 prefilter below (10k: p95 0.9 ms; the scalar JS scan: p50 61 ms; naive objects + sort: p50 179 ms). That
- * is inside the 20 ms target with exact answers. HNSW would trade exactness for speed we do not need: recall
- * below 1 (worse under namespace filters), a graph to build on every load (~100k inserts × hundreds of distance
- * evaluations) and tombstones on delete. Rows are packed in WebAssembly memory (simd/rowMatrix.ts), a removal
+ * Why exact brute force and no ANN graph (HNSW): `npm run bench:retrieval` times top-60 over 100k 384-d memories
+ * for the WebAssembly SIMD float scan, the int8 prefilter below, the scalar JS scan and naive objects + sort; the
+ * prefiltered SIMD scan stays inside the 20 ms target with exact answers. HNSW would trade exactness for speed we do
+ * not need: recall below 1 (worse under namespace filters), a graph to build on every load (~100k inserts × hundreds
+ * of distance evaluations) and tombstones on delete. Rows are packed in WebAssembly memory (simd/rowMatrix.ts), a removal
  * swaps the last row in, growth doubles the capacity.
  *
  * How a search stays exact while reading int8 rows: see `prefilteredSearch`.
  */
-import {
-  createRowMatrix,
-  type ApproximateScores,
-  type KernelChoice,
-  type KernelName,
-  type RowMatrix,
-  type ScoreArray,
-} from './simd/rowMatrix';
+import { createRowMatrix, type ApproximateScores, type KernelChoice, type KernelName, type RowMatrix, type ScoreArray } from './simd/rowMatrix';
 
 /** The most memories a product caller asks for (the Answer Agent's 60); larger k works, just not benchmarked. */
 export const RETRIEVAL_MAX_K = 60;
@@ -120,7 +112,11 @@ export class VectorIndex {
   /** Adds a vector, or replaces the vector and namespace of an id already present. */
   upsert(id: string, namespace: string, vector: ArrayLike<number>): void {
     checkKeys(id, namespace);
-    this.upsertUnit(id, namespace, normalized(vector, this.dims, this.unit, () => `vector of ${JSON.stringify(id)}`, 0));
+    this.upsertUnit(
+      id,
+      namespace,
+      normalized(vector, this.dims, this.unit, () => `vector of ${JSON.stringify(id)}`, 0),
+    );
   }
 
   /** Removes an id; false when it was not there. The last row moves into its slot, keeping rows packed. */

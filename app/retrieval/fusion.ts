@@ -28,10 +28,9 @@ export interface FusionOptions {
 /**
  * 5, not Cormack et al.'s 60. Their 60 was fitted on TREC runs of 1,000 documents; here each retriever gives a short
  * pool (60) and the best evidence sits in its first few ranks, which a small k keeps on top. Chosen by leaving one
- * conversation out (`npm run bench:recall -- --cv`, LoCoMo-dev): the setting picked on one conversation, measured on
- * the other, gives per-evidence recall@10 0.605 pooled (k=60: 0.586), and both folds pick k ≤ 10 over 60; refitted on
- * both, k=1 and k=5 tie at 0.631 and the larger, less extreme one is kept. Rerun `--cv` on the full ten-conversation
- * file to revisit it.
+ * conversation out (`npm run bench:recall -- --cv`, which prints the held-out recall of the k each fold picks): on
+ * LoCoMo-dev both folds picked k ≤ 10 over 60, and where k = 1 and k = 5 tied the less extreme one was kept. Rerun
+ * `--cv` on the full ten-conversation file to revisit it.
  */
 export const DEFAULT_RRF_K = 5;
 
