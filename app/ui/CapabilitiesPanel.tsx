@@ -12,7 +12,7 @@ const CPU_FALLBACK = 'The app still works: llama.cpp (WebAssembly) runs the mode
  * Why there is no GPU for the models, in words that fit the case: no WebGPU in this browser, WebGPU without an
  * adapter (or a failed request for one), or an adapter that is a software renderer. Null when a real GPU is there.
  */
-export function noGpuNotice(caps: Capabilities): string | null {
+function noGpuNotice(caps: Capabilities): string | null {
   const gpu = caps.webgpu;
   if (gpu) {
     if (!gpu.isSoftware) return null;
