@@ -10,12 +10,18 @@
  * - durability: the same batches on banks opened with each IndexedDB durability hint (default, relaxed, strict);
  * - storage full: a batch and an import that do not fit (DevTools quota override);
  * - hostile input: malformed bank files through importBank and malformed model replies through the Memory Manager;
+ * - import conflicts: an older export imported back into a bank that moved on, and a file with the bank's ids
+ *   under another namespace (`--conflict-rounds`), with the import's default choice;
+ * - the local OpenAI-compatible server: requests from foreign origins, without the token, with a foreign Host;
  * - engine loss: see e2e/faults.spec.ts (it needs the chat model; the bench leaves it to the e2e run).
- * Last line: `faults reloads=<n> half_applied=<n> lost=<n> soak_p95_growth=<x> bad_inputs=<n> accepted_bad=<n>`.
+ * Last line: `faults reloads=<n> half_applied=<n> lost=<n> soak_p95_growth=<x> bad_inputs=<n> accepted_bad=<n>
+ * import_overwritten_silently=<n> resurrected=<n> cross_namespace_moves=<n> server_foreign_origin_allowed=<n>`.
  */
+import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
+import { startOpenAIServer } from '../scripts/openai-server';
 import { openBrowserBench } from './browserBench';
 import { bankReady, runQuotaFault, runReloadFaults } from './faultsDriver';
 import type { FaultsPageApi } from './faultsPage';
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     replies: { type: 'string', default: '1000' },
     'durability-batches': { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
+    'conflict-rounds': { type: 'string', default: '20' },
   },
 });
 const n = (key: keyof typeof values) => Math.max(0, Number(values[key]));
@@ -49,6 +56,58 @@ async function servedBuild(): Promise<{ origin: string; close(): Promise<void> }
   return { origin: `http://localhost:${port}`, close: () => server.close() };
 }
 
+/**
+ * The local server as a hostile web page would try it: every request from an origin it was not started for, or
+ * without its token, or under another Host name, must be refused without CORS headers. Counts what got through.
+ */
+async function runServerCases(): Promise<{ tried: number; foreignOriginAllowed: number; unauthenticatedAllowed: number; foreignHostAllowed: number }> {
+  const server = await startOpenAIServer({ port: 0 });
+  const auth = { authorization: `Bearer ${server.token}` };
+  const chat = JSON.stringify({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 1 });
+  const foreign = ['https://evil.example', 'http://localhost:5174', 'null', 'http://127.0.0.1.evil.example', 'http://localhost:5173.evil.example', 'http://LOCALHOST:5173'];
+  let tried = 0;
+  let foreignOriginAllowed = 0;
+  let unauthenticatedAllowed = 0;
+  let foreignHostAllowed = 0;
+  const through = (res: Response) => res.ok || res.headers.get('access-control-allow-origin') !== null;
+  try {
+    for (const origin of foreign) {
+      const requests: RequestInit[] = [
+        { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' } },
+        { method: 'GET', headers: { origin, ...auth } },
+        { method: 'POST', headers: { origin, ...auth, 'content-type': 'application/json' }, body: chat },
+      ];
+      for (const init of requests) {
+        tried++;
+        const res = await fetch(`${server.url}/${init.method === 'GET' ? 'models' : 'chat/completions'}`, init);
+        await res.arrayBuffer();
+        if (through(res)) foreignOriginAllowed++;
+      }
+    }
+    for (const headers of [{ origin: server.allowedOrigins[0]! }, {}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
+      tried++;
+      const res = await fetch(`${server.url}/chat/completions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: chat });
+      await res.arrayBuffer();
+      if (res.ok) unauthenticatedAllowed++;
+    }
+    for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1.nip.io:${server.port}`]) {
+      tried++;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: server.port, path: '/v1/models', headers: { ...auth, host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      if (status < 400) foreignHostAllowed++;
+    }
+  } finally {
+    await server.close();
+  }
+  return { tried, foreignOriginAllowed, unauthenticatedAllowed, foreignHostAllowed };
+}
+
 async function main() {
   const bench = await openBrowserBench();
   const app = await servedBuild();
@@ -58,6 +117,8 @@ async function main() {
   let acceptedBad = 0;
   let growth = Number.NaN;
   const failures: string[] = [];
+  const conflicts = { overwrittenSilently: -1, resurrected: -1, crossNamespaceMoves: -1 };
+  let serverForeignOriginAllowed = -1;
   try {
     const context = await bench.browser.newContext({ baseURL: app.origin });
     context.setDefaultTimeout(600_000);
@@ -139,13 +200,31 @@ async function main() {
       console.log(`${label}: ${r.tried} tried (${Object.keys(r.kinds).length} kinds), ${r.rejected} rejected with a reason, ${r.accepted} accepted, ${r.changed} changed the bank (${((Date.now() - t) / 1000).toFixed(0)} s)`);
       for (const e of r.examples.slice(0, 6)) console.log(`  ${e}`);
     }
+
+    const t2 = Date.now();
+    const c = await call('runImportConflicts', n('conflict-rounds'), seed);
+    Object.assign(conflicts, c);
+    console.log(
+      `import conflicts: ${c.rounds} rounds of an older export and a file with the bank's ids in another namespace; kept the bank's newer version ${c.keptBank}, left deleted ${c.notRestored}, refused ${c.refused} rows; ` +
+        `overwritten silently ${c.overwrittenSilently}, resurrected ${c.resurrected}, moved across namespaces ${c.crossNamespaceMoves} (${((Date.now() - t2) / 1000).toFixed(0)} s)`,
+    );
+    if (c.keptBank === 0 || c.notRestored === 0 || c.refused === 0) failures.push('the import-conflict rounds exercised no conflict');
+
+    const server = await runServerCases();
+    serverForeignOriginAllowed = server.foreignOriginAllowed;
+    console.log(`local server: ${server.tried} hostile requests; foreign origin allowed ${server.foreignOriginAllowed}, without the token allowed ${server.unauthenticatedAllowed}, foreign Host allowed ${server.foreignHostAllowed}`);
+    if (server.unauthenticatedAllowed + server.foreignHostAllowed > 0) failures.push('the local server answered a request without its token or under another Host');
   } finally {
     await bench.close();
     await app.close();
   }
   if (failures.length > 0) console.log(`FAILED: ${failures.join('; ')}`);
-  console.log(`faults reloads=${n('reloads')} half_applied=${halfApplied} lost=${lost} soak_p95_growth=${growth.toFixed(2)} bad_inputs=${badInputs} accepted_bad=${acceptedBad}`);
-  if (failures.length > 0 || halfApplied + lost + acceptedBad > 0) process.exitCode = 1;
+  console.log(
+    `faults reloads=${n('reloads')} half_applied=${halfApplied} lost=${lost} soak_p95_growth=${growth.toFixed(2)} bad_inputs=${badInputs} accepted_bad=${acceptedBad} ` +
+      `import_overwritten_silently=${conflicts.overwrittenSilently} resurrected=${conflicts.resurrected} cross_namespace_moves=${conflicts.crossNamespaceMoves} server_foreign_origin_allowed=${serverForeignOriginAllowed}`,
+  );
+  const breaches = conflicts.overwrittenSilently + conflicts.resurrected + conflicts.crossNamespaceMoves + serverForeignOriginAllowed;
+  if (failures.length > 0 || halfApplied + lost + acceptedBad > 0 || breaches !== 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -251,9 +251,12 @@ export async function runQuotaFault(context: BrowserContext, page: Page, quotaBy
     const exported = JSON.parse(await readFile(await (await download).path(), 'utf8')) as { data: { tables: { name: string; rowCount: number }[]; data: { tableName: string; rows: Record<string, unknown>[] }[] } };
     const memories = exported.data.data.find((d) => d.tableName === 'memories')!;
     const template = memories.rows[0]!;
-    memories.rows = Array.from({ length: 3000 }, (_, i) => ({ ...template, id: `imported-${i}`, text: `Imported fact number ${i} about Alice's garden` }));
+    // Added beside the bank's own rows: the file's history must still replay to its memories.
+    memories.rows = [...memories.rows, ...Array.from({ length: 3000 }, (_, i) => ({ ...template, id: `imported-${i}`, text: `Imported fact number ${i} about Alice's garden` }))];
     for (const t of exported.data.tables) if (t.name === 'memories') t.rowCount = memories.rows.length;
     await page.getByTestId('import-file').setInputFiles({ name: 'big-bank.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+    // The import is reviewed first; the write is what does not fit.
+    await page.getByTestId('import-apply').click({ timeout: 120_000 });
     const problem = page.getByTestId('data-problem');
     await problem.waitFor({ timeout: 120_000 });
     const importMessage = (await problem.textContent()) ?? '';

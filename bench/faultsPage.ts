@@ -268,8 +268,72 @@ async function runHostileReplies(count: number, seed: number): Promise<HostileRe
   return result;
 }
 
+export interface ImportConflictResult {
+  rounds: number;
+  /** Memories of the bank whose text an import of an older export changed (the bank's version was newer). */
+  overwrittenSilently: number;
+  /** Memories deleted in the bank after the export that the import brought back. */
+  resurrected: number;
+  /** Memories whose namespace an import changed (a file with the bank's ids under another namespace). */
+  crossNamespaceMoves: number;
+  /** What the imports reported doing, summed: memories kept as the bank had them, refused rows. */
+  keptBank: number;
+  notRestored: number;
+  refused: number;
+}
+
+/**
+ * Import conflicts with the default choice: a bank exported, then changed (updates, deletes, additions) and the old
+ * export imported back; then a file holding the bank's ids under another namespace. Nothing of the bank's may be
+ * overwritten, brought back or moved.
+ */
+async function runImportConflicts(rounds: number, seed: number): Promise<ImportConflictResult> {
+  const result: ImportConflictResult = { rounds, overwrittenSilently: 0, resurrected: 0, crossNamespaceMoves: 0, keptBank: 0, notRestored: 0, refused: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const db = await freshDb(`memory-r1-faults-conflicts-${round}`);
+    const alive = new Map<string, string>();
+    const generator = createBatchGenerator(seed * 1000 + round, 'user:me', `c${round}`);
+    const run = async (mix: Partial<BatchMix>) => {
+      const plan = generator.next(alive, mix);
+      const applied = await applyMemoryOps(db, toMemoryOpBatch(plan, MANUAL_PROPOSER));
+      if (!applied.ok) throw new Error(`conflict fixture batch refused: ${JSON.stringify(applied.errors)}`);
+      applyPlanToModel(alive, plan, applied.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!));
+    };
+    for (let i = 0; i < 3; i++) await run({ minOps: 4, maxOps: 8, add: 1, update: 0.2, delete: 0 });
+    const oldExport = await exportBank(db);
+    const exported = new Set(alive.keys());
+    for (let i = 0; i < 2; i++) await run({ minOps: 3, maxOps: 6, add: 0.3, update: 1, delete: 1 });
+    const before = new Map((await db.memories.toArray()).map((m) => [m.id, m]));
+    const deletedHere = [...exported].filter((id) => !before.has(id));
+
+    // The same ids under another namespace, each with the history that makes the file consistent.
+    const other = await freshDb(`memory-r1-faults-conflicts-evil-${round}`);
+    const stolen = [...before.values()].slice(0, 3).map((m) => ({ ...m, namespace: 'user:evil', text: `${m.text} (evil)` }));
+    await other.memories.bulkPut(stolen);
+    await other.memoryHistory.bulkPut(stolen.map((m, i) => ({ id: `evil-h-${round}-${i}`, batchId: `evil-${round}`, seq: i, op: 'ADD' as const, memoryId: m.id, namespace: m.namespace, before: null, after: m.text, turnId: null, at: m.updatedAt, model: 'manual', promptVersion: 'manual' })));
+    const evilFile = await exportBank(other);
+    other.close();
+
+    for (const file of [oldExport, evilFile]) {
+      const summary = await importBank(db, file);
+      result.keptBank += summary.memories.keptBank;
+      result.notRestored += summary.memories.notRestored;
+      result.refused += summary.refusedOtherNamespace;
+    }
+    const after = new Map((await db.memories.toArray()).map((m) => [m.id, m]));
+    for (const [id, m] of before) {
+      const now = after.get(id);
+      if (now && now.namespace !== m.namespace) result.crossNamespaceMoves++;
+      else if (now && now.text !== m.text) result.overwrittenSilently++;
+    }
+    result.resurrected += deletedHere.filter((id) => after.has(id)).length;
+    db.close();
+  }
+  return result;
+}
+
 export type { BatchMix };
-const api = { runSoak, runDurability, runHostileImports, runHostileReplies };
+const api = { runSoak, runDurability, runHostileImports, runHostileReplies, runImportConflicts };
 export type FaultsPageApi = typeof api;
 (globalThis as unknown as { faults: FaultsPageApi }).faults = api;
 document.title = 'ready';
