@@ -1,10 +1,16 @@
 /**
  * npm run bench:tokens [-- --data <locomo.json>]
  *
- * Prompt tokens per answered LoCoMo question: (a) full context — the whole conversation in the Answer Agent's
- * prompt — against (b) ours — the same prompt with the up to 60 memories retrieval puts in front of it (30 per
- * speaker, as Memory-R1 does). Counts are the real model's tokenizer (SmolLM2's, through node-llama-cpp, with its
- * chat template), so the figures are deterministic.
+ * Prompt tokens per answered LoCoMo question: (a) full context — the whole conversation, as the full-context
+ * baseline pipeline sends it (contextAnswerPrompt.ts, one dated line per turn) — against (b) ours — the Answer
+ * Agent's prompt with the up to 60 memories retrieval puts in front of it (30 per speaker, as Memory-R1 does),
+ * listed as the agent lists them for a first question (date order). Counts are the real model's tokenizer
+ * (SmolLM2's, through node-llama-cpp, with its chat template), so the figures are deterministic.
+ *
+ * Then a replay of each conversation's questions in order, the listing planned as the Answer Agent plans it across
+ * questions (answerAgentListing.ts: the earlier listing first, the newly retrieved after it, within the listing
+ * cap): the share of each prompt's tokens that is a prefix of the previous prompt's (what llama.cpp's prompt cache
+ * serves), and how far the agent's token estimate is from the tokenizer.
  *
  * The memory bank here is built from LoCoMo's `observation` facts (the facts its authors wrote per turn), not from
  * our Memory Manager: the only chat model on the CI machines (135M) cannot build a good bank, and these are the
@@ -15,7 +21,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as transformers from '@huggingface/transformers';
+import { getLlama } from 'node-llama-cpp';
+import { DEFAULT_MAX_LISTING_TOKENS, memoryDate } from '../app/agent/answerAgent';
+import { estimateListingTokens, listingKey, planListing, type ListingItem } from '../app/agent/answerAgentListing';
 import { buildAnswerMessages, type AnswerMemoryLine } from '../app/agent/prompts/answerPrompt';
+import { buildContextAnswerMessages } from '../app/eval/contextAnswerPrompt';
+import type { MemoryRecord } from '../app/memory/types';
 import { buildFactExtractionMessages } from '../app/agent/prompts/factExtractionPrompt';
 import { buildMemoryUpdateMessages } from '../app/agent/prompts/memoryUpdatePrompt';
 import { formatDay, parseSessionDate } from '../app/lib/calendar';
@@ -50,6 +61,10 @@ async function main() {
   const llm: NodeLlamaCppClient = await createNodeLlamaCppClient({ modelPath: TEST_CHAT_GGUF_PATH });
   const embedder = await createEmbedder(transformers, { modelId: 'Xenova/bge-small-en-v1.5', localModelBaseUrl: LOCAL_TRANSFORMERS_DIR });
   const count = (messages: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => llm.countPromptTokens(messages);
+  // Token sequences for the shared-prefix count (the chat template adds the same tokens around each message).
+  const tokenizer = await (await getLlama({ gpu: false, build: 'never' })).loadModel({ modelPath: TEST_CHAT_GGUF_PATH, vocabOnly: true });
+  const tokens = (messages: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => tokenizer.tokenize(messages.map((m) => `${m.role}\n${m.content}`).join('\n'));
+  const replay = { prompt: 0, cached: 0, questions: 0, listed: 0, estimated: 0, real: 0 };
 
   const byCategory = new Map<number, Counts>();
   const managerPerTurn: number[] = [];
@@ -58,8 +73,18 @@ async function main() {
   }
 
   async function benchConversation(conv: LocomoConversation, into: Map<number, Counts>, manager: number[]) {
-    const fullLines: AnswerMemoryLine[] = conv.turns.map((t, i) => ({ id: String(i), date: day(t.sessionTime), text: turnText(t) }));
+    const fullLines = conv.turns.map((t) => ({ date: day(t.sessionTime), text: turnText(t) }));
     const facts = conv.observations;
+    const records: MemoryRecord[] = facts.map((o, i) => ({
+      id: String(i).padStart(4, '0'),
+      namespace: o.speaker,
+      text: o.fact,
+      embedding: new Float32Array(0),
+      createdAt: 0,
+      updatedAt: 0,
+      sourceTurnIds: o.diaIds,
+      eventTime: o.sessionTime,
+    }));
     const vectors = await embedder.embed(facts.map((o) => o.fact));
     const dims = embedder.dims;
     const vectorOf = (i: number) => vectors.subarray(i * dims, (i + 1) * dims);
@@ -69,18 +94,42 @@ async function main() {
     bank.bulkLoad(facts.map((o, i) => ({ id: String(i), namespace: o.speaker, vector: vectorOf(i) })));
     const questions = conv.questions.filter((q) => q.category !== 5);
     const qVectors = await embedder.embed(questions.map((q) => q.question));
+    let previous: MemoryRecord[] = [];
+    let previousTokens: number[] = [];
     questions.forEach((q, qi) => {
       const qv = qVectors.subarray(qi * dims, (qi + 1) * dims);
       const hits = conv.speakers.flatMap((speaker) => bank.search(qv, { k: PER_SPEAKER_K, namespaces: [speaker] }));
       hits.sort((a, b) => b.score - a.score);
-      const ours: AnswerMemoryLine[] = hits.map((h, i) => {
-        const o = facts[Number(h.id)]!;
-        return { id: String(i), date: day(o.sessionTime), text: o.fact };
-      });
+      const retrieved: ListingItem[] = hits.map((h) => ({ memory: records[Number(h.id)]!, score: h.score, ranks: { dense: 1 }, retrieved: true }));
+      const lines = (items: readonly ListingItem[]): AnswerMemoryLine[] => items.map((item, i) => ({ id: String(i), date: memoryDate(item.memory), text: item.memory.text }));
+      const single = planListing({ retrieved, previous: [], stillCurrent: new Set(), reuse: false, maxListingTokens: DEFAULT_MAX_LISTING_TOKENS, budgetTokens: null, minListed: 5, dateOf: memoryDate });
       const c = into.get(q.category) ?? { full: [], ours: [] };
-      c.full.push(count(buildAnswerMessages({ question: q.question, memories: fullLines, mode: 'benchmark', format: 'json' })));
-      c.ours.push(count(buildAnswerMessages({ question: q.question, memories: ours, mode: 'benchmark', format: 'json' })));
+      c.full.push(count(buildContextAnswerMessages('Conversation', fullLines, q.question)));
+      c.ours.push(count(buildAnswerMessages({ question: q.question, memories: lines(single.listed), mode: 'benchmark', format: 'json' })));
       into.set(q.category, c);
+
+      const plan = planListing({
+        retrieved,
+        previous,
+        stillCurrent: new Set(previous.map(listingKey)),
+        reuse: true,
+        maxListingTokens: DEFAULT_MAX_LISTING_TOKENS,
+        budgetTokens: null,
+        minListed: 5,
+        dateOf: memoryDate,
+      });
+      const messages = buildAnswerMessages({ question: q.question, memories: lines(plan.listed), mode: 'benchmark', format: 'json' });
+      const now = tokens(messages);
+      let shared = 0;
+      while (shared < now.length && shared < previousTokens.length && now[shared] === previousTokens[shared]) shared++;
+      replay.prompt += now.length;
+      replay.cached += shared;
+      replay.questions += 1;
+      replay.listed += plan.listed.length;
+      replay.estimated += estimateListingTokens(plan.listed, memoryDate);
+      replay.real += count(messages) - count(buildAnswerMessages({ question: q.question, memories: [], mode: 'benchmark', format: 'json' }));
+      previous = plan.listed.map((item) => item.memory);
+      previousTokens = now;
     });
 
     // The manager, turn by turn, against the bank as it stood before the turn.
@@ -118,7 +167,13 @@ async function main() {
   const full = mean(all.full);
   const ours = mean(all.ours);
   console.log(`tokens per question: full=${full.toFixed(0)} ours=${ours.toFixed(0)} ratio=${(ours / full).toFixed(4)}`);
+  console.log(
+    `replay across questions (listing cap ${DEFAULT_MAX_LISTING_TOKENS} estimated tokens): ${replay.questions} questions, ${(replay.listed / replay.questions).toFixed(1)} memories listed on average, ` +
+      `listing tokens estimated/real=${(replay.estimated / replay.real).toFixed(2)}`,
+  );
+  console.log(`cache replay: prompt_tokens=${(replay.prompt / replay.questions).toFixed(0)} cached_tokens=${(replay.cached / replay.questions).toFixed(0)} cached_ratio=${(replay.cached / replay.prompt).toFixed(3)}`);
   await llm.dispose();
+  await tokenizer.dispose();
   await embedder.dispose();
 }
 

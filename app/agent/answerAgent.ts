@@ -1,8 +1,12 @@
 /**
  * The Answer Agent (Memory-R1): retrieves up to 60 memories for a question (Memory-R1: 30 per speaker of a
- * two-speaker dialogue, `perNamespaceK`), lists them as `- [id] <date>: <text>` under short ids, and asks the
- * model to name the memories it uses and then answer from those alone. The reply is schema-constrained JSON by
- * default and shown in the marker form `<ids> **Answer:** <answer>` (see prompts/answerPrompt.ts for why).
+ * two-speaker dialogue, `perNamespaceK`), lists them under short ids and date headings, and asks the model to name
+ * the memories it uses and then answer from those alone. The reply is schema-constrained JSON by default and shown
+ * in the marker form `<ids> **Answer:** <answer>` (see prompts/answerPrompt.ts for why).
+ *
+ * Which memories are listed and in which order is answerAgentListing.ts: stable across questions so the engine's
+ * prompt cache serves the listing, and cut to a latency budget on engines too slow to read it in time. The result's
+ * `considered` says how many were listed of how many and why.
  *
  * Pure TypeScript: the model, the embedder and the bank are passed in; runs in Node and in the browser.
  */
@@ -24,6 +28,8 @@ import {
 import { formatDay, parseSessionDate } from '../lib/calendar';
 import { retrieveForQuestion, type MemorySearch, type RetrievalMode } from './retrieveMemories';
 import type { RetrieverRanks } from '../retrieval/fusion';
+import type { MemoryBank } from '../memory/memoryBank';
+import { chronologicalCompare, estimateListingTokens, estimateMemoryTokens, listingKey, planListing, type ListingItem } from './answerAgentListing';
 
 export { ANSWER_PROMPT_VERSION };
 
@@ -31,8 +37,29 @@ export interface AnswerAgentDeps {
   llm: LLMClient;
   /** Null when no embedding model is loaded: retrieval then runs lexical-only and the result says so. */
   embedder: Pick<Embedder, 'embed'> | null;
-  bank: MemorySearch;
+  /** With the bank's database the agent can list the whole bank when it fits, and carry earlier listings over. */
+  bank: MemorySearch & Partial<Pick<MemoryBank, 'db'>>;
+  /**
+   * Seconds the engine may spend reading the prompt (default 10; 0 = no budget): on an engine whose measured
+   * prefill rate cannot read the listing in time, fewer memories are listed, chosen by rank.
+   */
+  latencyBudgetS?: number;
+  /** Prompt tokens/s of the engine, where the caller knows it; else the engine's own measure, else this agent's. */
+  prefillTokensPerSecond?: () => number | null;
+  /**
+   * Keep the listing stable across questions for the prompt cache, carrying earlier listed memories over and
+   * listing a whole bank that fits (default true). false: exactly the retrieved memories, in date order (the
+   * eval runs Memory-R1's k as it is).
+   */
+  reuseAcrossQuestions?: boolean;
+  /** Estimated tokens the listing may take with carried-over memories or a whole bank (default 3000). */
+  maxListingTokens?: number;
 }
+
+export const DEFAULT_LATENCY_BUDGET_S = 10;
+export const DEFAULT_MAX_LISTING_TOKENS = 3000;
+/** The budget never lists fewer than this many: the most the model may cite. */
+const MIN_LISTED = 5;
 
 export interface AnswerRequest {
   question: string;
@@ -63,16 +90,26 @@ export interface AnswerCandidate {
   /** The id the model saw. */
   shortId: string;
   memory: MemoryRecord;
-  /** The fused retrieval score. */
+  /** The fused retrieval score (0 for a memory listed only because an earlier question listed it). */
   score: number;
+  /** Retrieved for this question; false: carried over from an earlier listing (cached, so free to list). */
+  retrieved: boolean;
   /** Its rank in each retriever: why it was retrieved. */
   ranks: RetrieverRanks;
   /** The date shown next to it. */
   date: string;
 }
 
+/** How many memories the prompt listed, of how many retrieved, and why: shown under each answer. */
+export interface AnswerConsidered {
+  listed: number;
+  available: number;
+  why: string;
+}
+
 export interface AnswerResult {
   answer: string;
+  considered: AnswerConsidered;
   /** Real ids of the memories the model said it used: always a subset of the candidates' ids. */
   usedMemoryIds: string[];
   /** Cited ids that were not shown (dropped). */
@@ -113,6 +150,53 @@ export function defaultAnswerMaxTokens(mode: AnswerMode): number {
   return 32 + Math.ceil(MAX_ANSWER_LENGTH[mode] / 3);
 }
 
+/** Fewer fresh tokens than this time too noisily to size a budget with. */
+const MIN_TIMED_TOKENS = 64;
+
+/**
+ * Per engine: what its answer slot was last given (the prompt cache is the engine's, not an agent's: agents are made
+ * per question) and the prefill rate its answer calls measured.
+ */
+const answerSlots = new WeakMap<LLMClient, { prefix: string; listed: MemoryRecord[] }>();
+const measuredRates = new WeakMap<LLMClient, number>();
+
+/** The whole bank of these namespaces, oldest first, when its listing fits the cap; else null. */
+async function bankThatFits(bank: AnswerAgentDeps['bank'], namespaces: readonly Namespace[], maxListingTokens: number): Promise<MemoryRecord[] | null> {
+  if (!bank.db) return null;
+  const table = bank.db.memories.where('namespace').anyOf([...namespaces]);
+  // A memory line is never under ~6 tokens: a bank that cannot fit is not loaded.
+  if ((await table.count()) * 6 > maxListingTokens) return null;
+  const all = (await table.toArray()).sort(chronologicalCompare);
+  if (all.length === 0) return null;
+  const items = all.map((memory) => ({ memory, score: 0, ranks: {}, retrieved: true }));
+  return estimateListingTokens(items, memoryDate) <= maxListingTokens ? all : null;
+}
+
+/** Which earlier-listed memories still exist unchanged in these namespaces (without the bank's database: the retrieved ones). */
+async function stillCurrent(bank: AnswerAgentDeps['bank'], previous: readonly MemoryRecord[], namespaces: readonly Namespace[], retrieved: readonly ListingItem[]): Promise<Set<string>> {
+  if (previous.length === 0) return new Set();
+  if (!bank.db) return new Set(retrieved.map((item) => listingKey(item.memory)));
+  const allowed = new Set(namespaces);
+  const now = await bank.db.memories.bulkGet(previous.map((m) => m.id));
+  return new Set(now.flatMap((m) => (m && allowed.has(m.namespace) ? [listingKey(m)] : [])));
+}
+
+function describeConsidered(
+  plan: ReturnType<typeof planListing>,
+  available: number,
+  wholeBank: boolean,
+  budgetS: number,
+  rate: number | null,
+): AnswerConsidered {
+  const listed = plan.listed.length;
+  const fromRetrieval = listed - plan.carried;
+  const what = wholeBank ? 'memories (the whole bank fits)' : 'retrieved memories';
+  let why = `${fromRetrieval} of ${available} ${what}`;
+  if (plan.cutByBudget > 0 && rate !== null) why += `: the ${budgetS} s latency budget at ~${Math.round(rate)} tok/s prefill`;
+  if (plan.carried > 0) why += `, and ${plan.carried} listed for earlier questions (kept so the engine reuses what it already read)`;
+  return { listed, available, why };
+}
+
 export interface AnswerAgent {
   readonly promptVersion: string;
   answer(request: AnswerRequest): Promise<AnswerResult>;
@@ -126,14 +210,49 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
     const question = request.question.trim();
 
     const vector = deps.embedder ? await deps.embedder.embed([question]) : null;
+    const reuse = deps.reuseAcrossQuestions ?? true;
+    const maxListingTokens = deps.maxListingTokens ?? DEFAULT_MAX_LISTING_TOKENS;
+    const k = request.k ?? DEFAULT_ANSWER_K;
+    const wholeBank = reuse ? await bankThatFits(deps.bank, request.namespaces, maxListingTokens) : null;
     const retrieval = await retrieveForQuestion(deps.bank, question, vector, {
       namespaces: request.namespaces,
-      k: request.k ?? DEFAULT_ANSWER_K,
-      ...(request.perNamespaceK !== undefined ? { perNamespaceK: request.perNamespaceK } : {}),
+      k: wholeBank ? Math.max(k, wholeBank.length) : k,
+      ...(request.perNamespaceK !== undefined && !wholeBank ? { perNamespaceK: request.perNamespaceK } : {}),
       ...(request.referenceDate ? { timeAware: { referenceDate: request.referenceDate } } : {}),
     });
-    const candidates: AnswerCandidate[] = retrieval.hits.map((h, i) => ({ shortId: String(i), memory: h.memory, score: h.score, ranks: h.ranks, date: memoryDate(h.memory) }));
+    const retrieved: ListingItem[] = retrieval.hits.map((h) => ({ memory: h.memory, score: h.score, ranks: h.ranks, retrieved: true }));
+    if (wholeBank) {
+      // Lexical-only search returns only the memories sharing a word; the rest of a listed bank is retrieved too.
+      const found = new Set(retrieved.map((item) => item.memory.id));
+      for (const memory of wholeBank) if (!found.has(memory.id)) retrieved.push({ memory, score: 0, ranks: {}, retrieved: true });
+    }
+
+    const slot = answerSlots.get(deps.llm);
+    const prefix = `${request.mode}/${format}`;
+    const previous = reuse && slot?.prefix === prefix ? slot.listed : [];
+    const rate = deps.prefillTokensPerSecond?.() ?? deps.llm.prefillTokensPerSecond?.() ?? measuredRates.get(deps.llm) ?? null;
+    const budgetS = deps.latencyBudgetS ?? DEFAULT_LATENCY_BUDGET_S;
+    const budgetTokens = budgetS > 0 && rate !== null ? Math.max(0, Math.floor(budgetS * rate) - estimateMemoryTokens(question)) : null;
+    const plan = planListing({
+      retrieved,
+      previous,
+      stillCurrent: await stillCurrent(deps.bank, previous, request.namespaces, retrieved),
+      reuse,
+      maxListingTokens,
+      budgetTokens,
+      minListed: MIN_LISTED,
+      dateOf: memoryDate,
+    });
+    const candidates: AnswerCandidate[] = plan.listed.map((item, i) => ({
+      shortId: String(i),
+      memory: item.memory,
+      score: item.score,
+      retrieved: item.retrieved,
+      ranks: item.ranks,
+      date: memoryDate(item.memory),
+    }));
     const shownIds = candidates.map((c) => c.shortId);
+    const considered = describeConsidered(plan, retrieved.length, wholeBank !== null, budgetS, rate);
 
     const messages = buildAnswerMessages({
       question,
@@ -151,6 +270,9 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onToken ? { onToken: request.onToken } : {}),
     });
+    if (reuse) answerSlots.set(deps.llm, { prefix, listed: plan.listed.map((item) => item.memory) });
+    const freshTokens = result.usage.promptTokens - (result.usage.cachedTokens ?? 0);
+    if (result.timings.prefillMs && freshTokens >= MIN_TIMED_TOKENS) measuredRates.set(deps.llm, freshTokens / (result.timings.prefillMs / 1000));
     const call: ModelCall = {
       stage: 'answer',
       attempt: 1,
@@ -165,6 +287,7 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
     const problems = result.finishReason === 'length' ? [...parsed.problems, `the reply was cut off at the ${maxTokens}-token limit`] : parsed.problems;
     return {
       answer: parsed.answer,
+      considered,
       usedMemoryIds: parsed.ids.map((id) => byShortId.get(id)!),
       unknownIds: parsed.unknownIds,
       candidates,

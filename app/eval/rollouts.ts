@@ -13,6 +13,7 @@ import { ANSWER_PROMPT_VERSION, createAnswerAgent, defaultAnswerMaxTokens, memor
 import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn } from '../agent/memoryManager';
 import { parseAnswer } from '../agent/parseAnswer';
 import { answerSchema, buildAnswerMessages } from '../agent/prompts/answerPrompt';
+import { chronologicalCompare } from '../agent/answerAgentListing';
 import { buildMemoryUpdateMessages } from '../agent/prompts/memoryUpdatePrompt';
 import { retrieveForQuestion } from '../agent/retrieveMemories';
 import type { Embedder } from '../embed/embedder';
@@ -67,7 +68,7 @@ export async function answerAgentRollout(deps: RolloutDeps, request: AnswerRollo
     ...(referenceDate ? { timeAware: { referenceDate } } : {}),
   });
   // The prompt exactly as the Answer Agent builds it.
-  const shown = retrieval.hits.map((h, i) => ({ id: String(i), date: memoryDate(h.memory), text: h.memory.text }));
+  const shown = [...retrieval.hits].sort((a, b) => chronologicalCompare(a.memory, b.memory)).map((h, i) => ({ id: String(i), date: memoryDate(h.memory), text: h.memory.text }));
   const ids = shown.map((m) => m.id);
   const prompt = buildAnswerMessages({ question: question.question, memories: shown, mode: 'benchmark', format: 'json' });
   const samples = [];
@@ -157,7 +158,7 @@ export async function memoryManagerRollout(deps: RolloutDeps, request: ManagerRo
         samples.push({ completion: first.output, reward: 0, detail: 'first reply refused' });
         continue;
       }
-      const agent = createAnswerAgent({ llm: deps.answerLlm ?? deps.llm, embedder: deps.embedder, bank: copy.bank });
+      const agent = createAnswerAgent({ llm: deps.answerLlm ?? deps.llm, embedder: deps.embedder, bank: copy.bank, latencyBudgetS: 0, reuseAcrossQuestions: false });
       const answers = [];
       for (const q of request.questions) {
         const a = await agent.answer({

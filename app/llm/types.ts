@@ -64,6 +64,11 @@ export type EngineId = 'webllm' | 'wllama' | 'node-llama-cpp' | 'openai-compatib
 export interface LLMClient {
   readonly engine: EngineId;
   readonly modelId: string;
+  /**
+   * Prompt tokens read per second, as measured on this engine's recent calls (null until one was long enough to
+   * time); the Answer Agent sizes its listing to a latency budget with it. Engines that do not measure omit it.
+   */
+  prefillTokensPerSecond?(): number | null;
   complete(messages: ChatMessage[], options: CompletionOptions): Promise<CompletionResult>;
   dispose(): Promise<void>;
 }

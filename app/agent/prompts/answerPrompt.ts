@@ -15,8 +15,9 @@
  * on every call; the memories and the question come last.
  */
 import type { ChatMessage, JsonSchema } from '../../llm/types';
+import { promptLine } from './promptText';
 
-export const PROMPT_VERSION = 'answer-v1';
+export const PROMPT_VERSION = 'answer-v2';
 
 /** The fixed marker between the cited ids and the answer. */
 export const ANSWER_MARKER = '**Answer:**';
@@ -27,35 +28,40 @@ export type AnswerFormat = 'json' | 'marker';
 export const MAX_CITED_IDS = 5;
 export const MAX_ANSWER_LENGTH: Record<AnswerMode, number> = { benchmark: 120, chat: 500 };
 
-const INTRO = `You answer a question using only the memories listed with it. Each memory has an id in brackets and a date.
-First pick the memories that answer the question (at most ${MAX_CITED_IDS}), then answer from those alone.`;
+// Every token here is read again on an engine without a warm cache, so the fixed part says only what the worked
+// example does not already show (bench:tokens counts it with the real tokenizer).
+const INTRO = `Use only the memories below: cite the ids you use (at most ${MAX_CITED_IDS}), then answer.`;
 
 const STYLE: Record<AnswerMode, string> = {
-  benchmark: 'Answer in a few words: a name, a date such as "7 May 2023", a number or a short phrase. Use the dates to work out when things happened.',
+  // LoCoMo's answers are names, dates (written as the headings write them), numbers or short phrases.
+  benchmark: 'Answer in a few words.',
   chat: 'Answer the user in a friendly sentence or two. If the memories do not say, say that you do not remember.',
 };
 
 const REPLY: Record<AnswerFormat, string> = {
-  json: 'Reply with JSON only: {"memory_ids":["..."],"answer":"..."}',
-  marker: `Reply with the ids of the memories you use, then ${ANSWER_MARKER} and the answer.`,
+  // One line of JSON as the example: without it a small model pads the reply with newlines and indents (the grammar
+  // allows them) and runs into the token limit.
+  json: 'Reply in one line of JSON, e.g. {"memory_ids":["3"],"answer":"..."}',
+  marker: `Reply with the ids you use, then ${ANSWER_MARKER} and the answer.`,
 };
 
-const EXAMPLE_MEMORIES = `Memories:
-- [0] 20 January 2023: Jon lost his job at the bank on 19 January 2023.
-- [1] 20 January 2023: Jon is opening his own dance studio.`;
-
 const EXAMPLE: Record<AnswerMode, { question: string; answer: string }> = {
-  benchmark: { question: 'When did Jon lose his job?', answer: '19 January 2023' },
-  chat: { question: 'When did I lose my job?', answer: 'You lost your job at the bank on 19 January 2023.' },
+  benchmark: { question: 'When did Jon lose his job?', answer: '19 May 2023' },
+  chat: { question: 'When did I lose my job?', answer: 'You lost your job on 19 May 2023.' },
 };
 
 export interface AnswerMemoryLine {
   /** The short id it is shown under. */
   id: string;
-  /** As people write it ("7 May 2023"). */
+  /** As people write it ("7 May 2023"); '' when unknown (no heading). */
   date: string;
   text: string;
 }
+
+const EXAMPLE_MEMORIES: readonly AnswerMemoryLine[] = [
+  { id: '0', date: '20 May 2023', text: 'Jon lost his job on 19 May 2023.' },
+  { id: '1', date: '20 May 2023', text: 'Jon opens a dance studio.' },
+];
 
 export interface AnswerPromptInput {
   question: string;
@@ -74,22 +80,51 @@ function exampleReply(mode: AnswerMode, format: AnswerFormat): string {
   return format === 'json' ? JSON.stringify({ memory_ids: ['0'], answer }) : renderAnswerWithMarker(['0'], answer);
 }
 
-function memoryList(memories: readonly AnswerMemoryLine[]): string {
-  if (memories.length === 0) return 'Memories:\n(none)';
-  return `Memories:\n${memories.map((m) => `- [${m.id}] ${m.date}: ${m.text}`).join('\n')}`;
+const YEAR = / (\d{4})$/;
+
+/**
+ * The listing (memory text flattened to one line by promptLine, as in the manager's prompts): a date heading (`7 May 2023:`) before each run of memories with that date, written without the year
+ * (`8 May:`) while the year stays the one last written; each memory as `<id> <text>`. A memory line starts with its id
+ * and a space, a heading is a date ending in a colon, so neither reads as the other. Listed in the given order: the
+ * Answer Agent orders for prompt-cache reuse, which (date order at first) keeps equal dates together.
+ */
+export function memoryListing(memories: readonly AnswerMemoryLine[]): string {
+  if (memories.length === 0) return 'Memories: none';
+  // No "Memories:" label: the system text says what follows, and the first date heading opens the list.
+  const lines: string[] = [];
+  let date: string | null = null;
+  let year: string | null = null;
+  for (const m of memories) {
+    const d = promptLine(m.date);
+    if (d !== date && d !== '') {
+      const y = YEAR.exec(d)?.[1] ?? null;
+      lines.push(`${y !== null && y === year ? d.slice(0, -5) : d}:`);
+      year = y;
+    }
+    date = d;
+    lines.push(`${promptLine(m.id)} ${promptLine(m.text)}`);
+  }
+  return lines.join('\n');
 }
 
+/**
+ * `json`: instructions, then the listing and the question — no worked example: the schema's grammar already fixes
+ * the reply's form (Memory-R1's own answer prompt shows none either), and the example's ~80 tokens were a twentieth
+ * of the prompt. `marker`: with a worked example, since free text has no grammar to hold it to the form.
+ */
 export function buildAnswerMessages(input: AnswerPromptInput): ChatMessage[] {
   const { mode, format } = input;
+  const system: ChatMessage = { role: 'system', content: `${INTRO}\n${STYLE[mode]}\n${REPLY[format]}` };
+  const ask: ChatMessage = { role: 'user', content: `${memoryListing(input.memories)}\nQuestion: ${input.question}` };
+  if (format === 'json') return [system, ask];
   return [
-    { role: 'system', content: `${INTRO}\n${STYLE[mode]}\n${REPLY[format]}` },
-    { role: 'user', content: `${EXAMPLE_MEMORIES}\nQuestion: ${EXAMPLE[mode].question}` },
+    system,
+    { role: 'user', content: `${memoryListing(EXAMPLE_MEMORIES)}\nQuestion: ${EXAMPLE[mode].question}` },
     { role: 'assistant', content: exampleReply(mode, format) },
-    { role: 'user', content: `${memoryList(input.memories)}\nQuestion: ${input.question}` },
+    ask,
   ];
 }
 
-/** The `json` form's schema for one call: ids limited to the shown ones, the answer bounded by mode. */
 export function answerSchema(shownIds: readonly string[], mode: AnswerMode): JsonSchema {
   return {
     type: 'object',

@@ -15,7 +15,7 @@ function stablePrefix(messages: ChatMessage[]): ChatMessage[] {
 
 describe('prompts', () => {
   it('are versioned', () => {
-    expect([FACT_VERSION, UPDATE_VERSION, ANSWER_VERSION]).toEqual(['fact-extraction-v1', 'memory-update-v1', 'answer-v1']);
+    expect([FACT_VERSION, UPDATE_VERSION, ANSWER_VERSION]).toEqual(['fact-extraction-v1', 'memory-update-v1', 'answer-v2']);
   });
 
   it('put everything stable first: only the last message changes between calls', () => {
@@ -37,7 +37,7 @@ describe('prompts', () => {
       }
     }
     const q = buildAnswerMessages({ question: 'When?', memories: [{ id: '0', date: '7 May 2023', text: 'Caroline went.' }], mode: 'benchmark', format: 'json' });
-    expect(q.at(-1)!.content).toBe('Memories:\n- [0] 7 May 2023: Caroline went.\nQuestion: When?');
+    expect(q.at(-1)!.content).toBe('7 May 2023:\n0 Caroline went.\nQuestion: When?');
   });
 
   it('append a retry after the whole first prompt, so the first prompt stays a cached prefix', () => {
@@ -60,10 +60,10 @@ describe('prompts', () => {
     expect(await checkJsonAgainstSchema(update[2]!.content, memoryUpdateSchema(3, 4))).toMatchObject({ ok: true });
     // The merge the prompt teaches: one UPDATE of memory 0 with both dogs, never DELETE + ADD.
     expect(JSON.parse(update[2]!.content).memory[0]).toEqual({ id: '0', text: 'Alex adopted two dogs, Buddy and Scout.', event: 'UPDATE' });
-    const answer = buildAnswerMessages({ question: 'q', memories: [], mode: 'benchmark', format: 'json' });
-    expect(await checkJsonAgainstSchema(answer[2]!.content, answerSchema(['0', '1'], 'benchmark'))).toMatchObject({ ok: true });
+    // The json form shows no example (its grammar fixes the form); the marker form does.
+    expect(buildAnswerMessages({ question: 'q', memories: [], mode: 'benchmark', format: 'json' }).map((m) => m.role)).toEqual(['system', 'user']);
     const marker = buildAnswerMessages({ question: 'q', memories: [], mode: 'benchmark', format: 'marker' });
-    expect(marker[2]!.content).toBe(renderAnswerWithMarker(['0'], '19 January 2023'));
+    expect(marker[2]!.content).toBe(renderAnswerWithMarker(['0'], '19 May 2023'));
   });
 
   it('bound the schemas: ids enumerated, entries and texts limited', async () => {

@@ -46,7 +46,8 @@ export const oursPipeline: EvalPipeline = {
   },
 
   async answer(question, ctx: PipelineContext): Promise<PipelineAnswer> {
-    const agent = createAnswerAgent({ llm: ctx.deps.llm, embedder: ctx.deps.embedder, bank: ctx.deps.bank });
+    // Memory-R1's k as it is: exactly the retrieved memories, no latency budget, nothing carried between questions.
+    const agent = createAnswerAgent({ llm: ctx.deps.llm, embedder: ctx.deps.embedder, bank: ctx.deps.bank, latencyBudgetS: 0, reuseAcrossQuestions: false });
     const referenceDate = lastSessionDate(ctx.turns);
     const result = await agent.answer({
       question,
