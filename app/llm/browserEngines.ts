@@ -1,7 +1,7 @@
 import type { Capabilities } from './capabilities';
 import type { CatalogEntry } from './catalog';
 import { resolveModelSource } from './catalog';
-import type { EngineChoice } from './engineChoice';
+import { chooseWllamaBackend, type EngineChoice } from './engineChoice';
 import type { LLMClient } from './types';
 
 export interface ModelLoadProgress {
@@ -33,7 +33,8 @@ export async function loadChatModel(options: LoadChatModelOptions): Promise<Load
   if (entry.engine === 'wllama') {
     const { createWllamaClient } = await import('./wllamaClient');
     const source = resolveModelSource(entry, baseUrl);
-    const onCpu = options.choice.engine !== 'wllama' || options.choice.variant === 'cpu';
+    const backend = chooseWllamaBackend(caps, options.choice);
+    const onCpu = !backend.gpu;
     const client = await createWllamaClient({
       modelId: entry.id,
       url: source.url,
@@ -47,7 +48,7 @@ export async function loadChatModel(options: LoadChatModelOptions): Promise<Load
     return {
       client,
       loadMs: client.loadMs,
-      runtime: `wllama (llama.cpp WASM), ${client.threads} thread${client.threads === 1 ? '' : 's'}${client.multithreaded ? '' : ' (single-threaded build)'}, ${onCpu ? 'CPU' : 'WebGPU'}`,
+      runtime: `wllama (llama.cpp WASM), ${client.threads} thread${client.threads === 1 ? '' : 's'}${client.multithreaded ? '' : ' (single-threaded build)'}, ${onCpu ? 'CPU' : 'WebGPU'} — ${backend.reason}`,
     };
   }
   const { createWebLLMClient } = await import('./webllmClient');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Capabilities, WebGPUInfo } from './capabilities';
 import { isSoftwareAdapter } from './capabilities';
 import { CATALOG } from './catalog';
-import { availableModels, chooseEngine } from './engineChoice';
+import { availableModels, chooseEngine, chooseWllamaBackend } from './engineChoice';
 
 function gpu(overrides: Partial<WebGPUInfo>): WebGPUInfo {
   const base = { vendor: 'nvidia', architecture: 'ampere', description: '', isFallbackAdapter: false, shaderF16: true, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30, ...overrides };
@@ -76,5 +76,29 @@ describe('availableModels', () => {
     const models = availableModels(CATALOG, c, chooseEngine(c));
     expect(models.map((m) => m.entry.id)).toContain('SmolLM2-135M-Instruct-Q4_1');
     expect(models.every((m) => m.entry.engine === 'wllama' && m.usable)).toBe(true);
+  });
+});
+
+describe('chooseWllamaBackend', () => {
+  it('offloads a GGUF to a real GPU through WebGPU even when the probe picked web-llm for the catalog', () => {
+    const c = caps(gpu({}));
+    expect(chooseEngine(c).engine).toBe('webllm');
+    const backend = chooseWllamaBackend(c, chooseEngine(c));
+    expect(backend.gpu).toBe(true);
+    expect(backend.reason).toContain('WebGPU (nvidia / ampere)');
+  });
+
+  it('keeps the CPU on a software adapter and without WebGPU, and says why', () => {
+    const soft = caps(swiftshader);
+    expect(chooseWllamaBackend(soft, chooseEngine(soft))).toEqual({ gpu: false, reason: expect.stringContaining('software renderer') });
+    const none = caps(null);
+    expect(chooseWllamaBackend(none, chooseEngine(none))).toEqual({ gpu: false, reason: expect.stringContaining('no usable WebGPU') });
+  });
+
+  it('honours a choice of wllama on the CPU over a real GPU', () => {
+    const c = caps(gpu({}));
+    const cpu = { engine: 'wllama' as const, variant: 'cpu' as const, reason: '', overridden: true };
+    expect(chooseWllamaBackend(c, cpu).gpu).toBe(false);
+    expect(chooseWllamaBackend(c, chooseEngine(c, 'wllama')).gpu).toBe(true);
   });
 });

@@ -69,6 +69,32 @@ export function chooseEngine(caps: Capabilities, override?: BrowserEngine): Engi
   return { engine: 'webllm', variant: 'q4f32', reason: `WebGPU without shader-f16 on ${describeAdapter(caps)}: web-llm runs q4f32 builds on the GPU.`, overridden: false };
 }
 
+export interface WllamaBackend {
+  /** Offload the layers to the GPU through wllama's WebGPU backend; false: WebAssembly on the CPU. */
+  gpu: boolean;
+  /** One sentence the UI shows next to the model. */
+  reason: string;
+}
+
+/**
+ * Where llama.cpp (wllama) runs a GGUF model: on a real GPU through wllama's WebGPU backend (all layers offloaded),
+ * so a GGUF — a fine-tune included — runs on the GPU without an MLC compile, whichever engine the probe picked for
+ * the catalog; on the CPU on a software adapter (its "GPU" is the CPU, slower than WebAssembly's own kernels) or
+ * without WebGPU, or when the user chose wllama on the CPU.
+ */
+export function chooseWllamaBackend(caps: Capabilities, choice: EngineChoice): WllamaBackend {
+  const gpu = caps.webgpu;
+  const threads = `${caps.crossOriginIsolated ? caps.hardwareConcurrency : 1} thread(s)`;
+  if (choice.engine === 'wllama' && choice.variant === 'cpu' && choice.overridden) {
+    return { gpu: false, reason: `llama.cpp on the CPU (WebAssembly, ${threads}), as chosen.` };
+  }
+  if (!gpu) return { gpu: false, reason: `llama.cpp on the CPU (WebAssembly, ${threads}): no usable WebGPU.` };
+  if (gpu.isSoftware) {
+    return { gpu: false, reason: `llama.cpp on the CPU (WebAssembly, ${threads}): the WebGPU adapter (${describeAdapter(caps)}) is a software renderer.` };
+  }
+  return { gpu: true, reason: `llama.cpp on the GPU through WebGPU (${describeAdapter(caps)}), all layers offloaded.` };
+}
+
 export function describeAdapter(caps: Capabilities): string {
   const gpu = caps.webgpu;
   if (!gpu) return 'no adapter';

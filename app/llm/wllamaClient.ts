@@ -3,6 +3,7 @@ import type { Wllama } from '@wllama/wllama';
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 import type { CollectedChatStream } from './chatStream';
 import { collectChatStream } from './chatStream';
+import { SerialQueue } from '../lib/serialQueue';
 import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
 import { assertValidOptions, LLMError } from './types';
 
@@ -18,7 +19,11 @@ export interface WllamaClientOptions {
   threads: number;
   /** 0 keeps every layer on the CPU: needed on software WebGPU adapters, where offloading is slower. */
   gpuLayers?: number;
+  /** Tokens of the one KV cache all slots share (default 8192: the answer prompt's slot holds up to ~3,000). */
   contextSize?: number;
+  /** llama.cpp's logical and physical batch sizes for prompt reading; wllama's defaults when unset (bench:engines). */
+  batchSize?: number;
+  ubatchSize?: number;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
 }
@@ -33,6 +38,15 @@ export interface WllamaClient extends LLMClient {
 
 /** llama.cpp server slots: one per prompt family (facts, memory update, answer) plus one spare. */
 export const WLLAMA_SLOTS = 4;
+
+/**
+ * The slots share one unified KV cache of this many tokens: the answer slot's listing (up to ~3,000 tokens, kept for
+ * reuse across questions) and the manager's two prompts must fit in it together.
+ */
+export const DEFAULT_WLLAMA_CONTEXT = 8192;
+
+/** Prompts read fresh in fewer tokens than this time too noisily to give a prefill rate. */
+const MIN_TIMED_PROMPT_TOKENS = 64;
 
 async function importWllama(): Promise<typeof import('@wllama/wllama')> {
   return import('@wllama/wllama');
@@ -87,7 +101,9 @@ async function loadEngine(options: WllamaClientOptions, onLost: (engine: Engine)
   try {
     await wllama.loadModelFromUrl(options.url, {
       n_threads: options.threads,
-      n_ctx: options.contextSize ?? 4096,
+      n_ctx: options.contextSize ?? DEFAULT_WLLAMA_CONTEXT,
+      ...(options.batchSize !== undefined ? { n_batch: options.batchSize } : {}),
+      ...(options.ubatchSize !== undefined ? { n_ubatch: options.ubatchSize } : {}),
       // Prompt-prefix reuse across roles: llama.cpp's server context gives each request the idle slot whose cached
       // prompt is most similar to it (wllama 3 reads no `id_slot`, so slots cannot be pinned by key). With a slot
       // per prompt family (fact extraction, memory update, answer, + one spare) and one unified KV cache, each
@@ -142,7 +158,9 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
   let current: Promise<Engine> = Promise.resolve(first);
 
   // wllama runs one llama.cpp server context; queue calls so an abort or error in one never tangles another.
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = new SerialQueue();
+  /** Prompt tokens/s of the latest call that read enough of its prompt fresh (the Answer Agent's latency budget). */
+  let prefillRate: number | null = null;
 
   async function run(messages: ChatMessage[], opts: CompletionOptions): Promise<CompletionResult> {
     assertValidOptions(opts, 'wllama');
@@ -182,6 +200,7 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     const { text, usage, timings } = collected;
     if (opts.signal?.aborted) throw new LLMError('Generation was cancelled', 'wllama', 'abort');
     const cached = usage?.prompt_tokens_details?.cached_tokens ?? timings?.cache_n;
+    if (timings && timings.prompt_n >= MIN_TIMED_PROMPT_TOKENS && timings.prompt_ms > 0) prefillRate = timings.prompt_n / (timings.prompt_ms / 1000);
     return {
       text,
       usage: {
@@ -207,10 +226,9 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     get restarts() {
       return restarts;
     },
+    prefillTokensPerSecond: () => prefillRate,
     complete(messages, opts) {
-      const result = queue.then(() => run(messages, opts));
-      queue = result.catch(() => {});
-      return result;
+      return queue.run(() => run(messages, opts));
     },
     async dispose() {
       const engine = await current.catch(() => null);
