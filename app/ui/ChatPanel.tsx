@@ -41,6 +41,7 @@ export function ChatPanel({ session, namespace, modelsReady, onOpenMemory, onCha
   const busy = live.answering !== null;
 
   // Keep the newest message in view as turns arrive and the answer streams in.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the dependencies are what should re-run it (a new turn, a longer answer), not what it reads
   useEffect(() => {
     const log = logRef.current;
     if (log) log.scrollTop = log.scrollHeight;

@@ -208,7 +208,7 @@ function ImportReview({ plan, take, onTake, busy, onImport, onCancel }: ImportRe
   };
   const logRows = Object.entries(plan.tables).filter(([, c]) => c.new + c.differing + c.otherNamespace > 0);
   return (
-    <div className="confirm" role="region" aria-label="Import review" data-testid="import-review">
+    <section className="confirm" aria-label="Import review" data-testid="import-review">
       <p>
         <strong>The file has {plan.memories.length} memories</strong> ({plan.namespaces.join(', ') || 'no namespace'}):{' '}
         {counts.map(([verdict, n]) => `${n} ${VERDICT_LABELS[verdict]}`).join(', ') || 'none'}.
@@ -249,6 +249,6 @@ function ImportReview({ plan, take, onTake, busy, onImport, onCancel }: ImportRe
           Cancel
         </button>
       </div>
-    </div>
+    </section>
   );
 }

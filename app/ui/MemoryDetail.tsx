@@ -37,6 +37,7 @@ export function MemoryDetail({ bank, id, embedder, onClose }: MemoryDetailProps)
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   // A memory opened from the chat or the op stream takes the keyboard focus with it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: it runs when another memory (id) is opened; setProblem is useBusyTask's state setter
   useEffect(() => {
     headingRef.current?.focus();
     setDraft(null);

@@ -58,10 +58,12 @@ export function OperationsLog({ db, onOpenMemory }: OperationsLogProps) {
                 </p>
               )}
               {event.type === 'rejected' && (
+                // biome-ignore lint/a11y/useSemanticElements: a message block named for screen readers; a fieldset would add its border and padding
                 <div className="error" data-testid="ops-rejected" role="group" aria-label="Rejected batch">
                   <strong>Rejected</strong> at {event.stage === 'facts' ? 'fact extraction' : 'memory update'}; the bank is unchanged:
                   <ul>
                     {event.errors.map((reason, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a stored event's reasons never change or reorder, and two may read alike
                       <li key={i}>{reason}</li>
                     ))}
                   </ul>
@@ -70,6 +72,7 @@ export function OperationsLog({ db, onOpenMemory }: OperationsLogProps) {
               {event.type === 'applied' && (
                 <ul className="ops" data-testid="ops-applied">
                   {event.ops.map((op, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a stored batch's ops never change or reorder, and an ADD has no memory id yet
                     <OpItem key={i} op={op} onOpenMemory={onOpenMemory} />
                   ))}
                 </ul>

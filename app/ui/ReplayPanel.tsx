@@ -170,6 +170,7 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
       )}
       {conversation && s && (
         <>
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons named for screen readers; a fieldset would add its border and padding */}
           <div className="row player" role="group" aria-label="Replay controls">
             <button type="button" data-testid="replay-play" onClick={() => player?.play()} disabled={!ready || s.status !== 'paused'}>
               Play

@@ -45,6 +45,7 @@ export function QuestionTable({ results }: { results: readonly QuestionResult[] 
                 ) : (
                   <ul>
                     {r.context.slice(0, MAX_LINES).map((c, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a result's context lines never change or reorder, and two may read alike
                       <li key={i}>{c}</li>
                     ))}
                     {r.context.length > MAX_LINES && <li className="meta">… {r.context.length - MAX_LINES} more</li>}
