@@ -5,12 +5,6 @@ export type PersistenceOutcome = 'granted' | 'denied' | 'already-persistent' | '
 const SETTING_KEY = 'storage.persistRequested';
 
 /**
- * Settings about this browser rather than the bank, and caches derived from the bank (the saved lexical index,
- * memoryBank.ts's LEXICAL_INDEX_SETTING_KEY): an export leaves them out.
- */
-export const DEVICE_LOCAL_SETTING_KEYS: readonly string[] = [SETTING_KEY, 'lexicalIndex.v1'];
-
-/**
  * Asks the browser once, when the user first stores memories, not to evict this origin's storage under pressure
  * (`navigator.storage.persist()`). Asking earlier would prompt (Firefox) before the user has anything to keep;
  * asking on every write would nag. The outcome is remembered in settings.
