@@ -1,6 +1,6 @@
 /**
  * The Memory Manager (Memory-R1): after each dialogue turn,
- * 1. resolves relative dates in the turn against its session date (resolveDates.ts), then asks the model for the
+ * 1. resolves relative dates in the turn against its session date (app/lib/calendar.ts), then asks the model for the
  *    turn's facts (schema-constrained `{"facts": [...]}`), third person, speaker named;
  * 2. embeds the facts and retrieves the most similar memories of the namespace (the union over the facts,
  *    capped), shows them to the model under short ids and asks for ADD / UPDATE / DELETE / NONE per fact;
