@@ -1,5 +1,9 @@
 /**
- * npm run bench:engines [-- --runs N --max-tokens N]
+ * npm run bench:engines [-- --runs N --max-tokens N --prompt short|long --n-batch N --n-ubatch N --model <gguf under models/>]
+ *
+ * `--prompt long`: an Answer-Agent-sized prompt (60 LoCoMo observation facts in the answer prompt, ~1,300 tokens),
+ * where prefill dominates the time to the first token; `short` (default): a Memory-Manager-sized one (~170 tokens).
+ * `--n-batch` / `--n-ubatch` set llama.cpp's batch sizes in wllama (unset: wllama's defaults).
  *
  * The same GGUF (the pinned SmolLM2-135M-Instruct Q4_1) and the same prompt through node-llama-cpp in Node and
  * through the app's wllama client in headless Chromium with 1 thread and with all threads. Prints load ms,
@@ -10,20 +14,36 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { openBrowserBench } from './browserBench';
+import { buildAnswerMessages } from '../app/agent/prompts/answerPrompt';
+import { formatDay, parseSessionDate } from '../app/lib/calendar';
+import { parseLocomo } from '../app/eval/locomo';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { ChatMessage } from '../app/llm/types';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH, TEST_CHAT_GGUF_RELATIVE_PATH } from '../scripts/test-models';
 import type { BrowserEngineRun } from './enginesPage';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '1' }, 'max-tokens': { type: 'string', default: '48' } },
+  options: {
+    runs: { type: 'string', default: '1' },
+    'max-tokens': { type: 'string', default: '48' },
+    prompt: { type: 'string', default: 'short' },
+    'n-batch': { type: 'string' },
+    'n-ubatch': { type: 'string' },
+    model: { type: 'string' },
+  },
 });
+const BATCH = values['n-batch'] ? Number(values['n-batch']) : undefined;
+const UBATCH = values['n-ubatch'] ? Number(values['n-ubatch']) : undefined;
+// Another quantization of the test model (git-ignored, under models/), e.g. models/gguf/smollm2-135m-q8_0.gguf.
+const MODEL_RELATIVE = values.model ? path.relative(path.resolve(import.meta.dirname, '../models'), path.resolve(values.model)) : TEST_CHAT_GGUF_RELATIVE_PATH;
+const MODEL_PATH = values.model ? path.resolve(values.model) : TEST_CHAT_GGUF_PATH;
 const RUNS = Math.max(1, Number(values.runs));
 const MAX_TOKENS = Math.max(8, Number(values['max-tokens']));
 
 // A Memory-Manager-sized prompt (~170 tokens): long enough that prefill is measured, short enough for WASM.
-const MESSAGES: ChatMessage[] = [
+const SHORT: ChatMessage[] = [
   {
     role: 'system',
     content:
@@ -35,6 +55,16 @@ const MESSAGES: ChatMessage[] = [
       'Session date: 8 May 2023.\nExisting memories:\n0: Caroline adopted a dog named Buddy (April 2023).\n1: Caroline works as a counselor.\nNew turn, Caroline: "We just adopted a second dog last weekend, Scout, and I started volunteering at the LGBTQ center on Saturdays."\nWhat changes?',
   },
 ];
+
+/** The answer prompt with the first 60 observation facts of LoCoMo's first conversation. */
+function longPrompt(): ChatMessage[] {
+  const data = path.resolve(import.meta.dirname, '../../shared/datasets/locomo/locomo-dev.json');
+  const conv = parseLocomo(JSON.parse(readFileSync(data, 'utf8')))[0]!;
+  const memories = conv.observations.slice(0, 60).map((o, i) => ({ id: String(i), date: formatDay(parseSessionDate(o.sessionTime)), text: o.fact }));
+  return buildAnswerMessages({ question: conv.questions[0]!.question, memories, mode: 'benchmark', format: 'json' });
+}
+
+const MESSAGES: ChatMessage[] = values.prompt === 'long' ? longPrompt() : SHORT;
 
 interface Row {
   engine: string;
@@ -66,7 +96,7 @@ async function benchNode(): Promise<Row> {
   const runs: Omit<Row, 'engine'>[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const client = await createNodeLlamaCppClient({ modelPath: TEST_CHAT_GGUF_PATH, threads: os.availableParallelism() });
+    const client = await createNodeLlamaCppClient({ modelPath: MODEL_PATH, threads: os.availableParallelism() });
     const loadMs = performance.now() - t0;
     try {
       const r = await client.complete(MESSAGES, { maxTokens: MAX_TOKENS, temperature: 0 });
@@ -95,13 +125,13 @@ async function benchBrowser(): Promise<{ one: Row; all: Row; threads: number }> 
     await page.goto(`http://localhost:${port}/bench/engines.html`);
     await page.waitForFunction(() => document.title === 'ready');
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
-    const url = `/models/${TEST_CHAT_GGUF_RELATIVE_PATH}`;
+    const url = `/models/${MODEL_RELATIVE}`;
     const runWith = async (n: number): Promise<Row> => {
       const runs: Omit<Row, 'engine'>[] = [];
       for (let i = 0; i < RUNS; i++) {
         const r = await page.evaluate(
-          ([u, t, m, max]) => (globalThis as unknown as { runWllama: (...a: unknown[]) => Promise<BrowserEngineRun> }).runWllama(u, t, m, max),
-          [url, n, MESSAGES, MAX_TOKENS] as const,
+          ([u, t, m, max, b, ub]) => (globalThis as unknown as { runWllama: (...a: unknown[]) => Promise<BrowserEngineRun> }).runWllama(u, t, m, max, b, ub),
+          [url, n, MESSAGES, MAX_TOKENS, BATCH ?? null, UBATCH ?? null] as const,
         );
         if (r.threads !== n) throw new Error(`asked wllama for ${n} threads, it runs ${r.threads} (cross-origin isolation missing?)`);
         runs.push({
@@ -124,7 +154,9 @@ async function benchBrowser(): Promise<{ one: Row; all: Row; threads: number }> 
 
 async function main() {
   assertTestModelsPresent();
-  console.log(`engines: ${path.basename(TEST_CHAT_GGUF_PATH)}, ${RUNS} run(s) each, max ${MAX_TOKENS} new tokens, ${os.availableParallelism()} cores`);
+  console.log(
+    `engines: ${path.basename(MODEL_PATH)}, ${values.prompt} prompt, ${RUNS} run(s) each, max ${MAX_TOKENS} new tokens, n_batch ${BATCH ?? 'default'}, n_ubatch ${UBATCH ?? 'default'}, ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
   const node = await benchNode();
   const { one, all, threads } = await benchBrowser();
   const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -135,6 +167,7 @@ async function main() {
     );
   }
   console.log(`prefill ratios: node/wasm_${threads}t=${fmt(node.prefillTokS / all.prefillTokS, 2)} wasm_${threads}t/1t=${fmt(all.prefillTokS / one.prefillTokS, 2)}`);
+  console.log(`engines prefill wasm_over_native=${fmt(all.prefillTokS / node.prefillTokS, 3)} (wasm ${threads} threads ÷ node-llama-cpp, ${node.promptTokens} prompt tokens)`);
   console.log(
     `engines decode_tok_s node=${fmt(node.decodeTokS)} wasm_1t=${fmt(one.decodeTokS)} wasm_nt=${fmt(all.decodeTokS)} wasm_nt_over_1t=${fmt(all.decodeTokS / one.decodeTokS, 2)}`,
   );

@@ -13,8 +13,15 @@ export interface BrowserEngineRun {
   decodeMs: number;
 }
 
-async function runWllama(url: string, threads: number, messages: ChatMessage[], maxTokens: number): Promise<BrowserEngineRun> {
-  const client = await createWllamaClient({ modelId: 'bench', url, threads, gpuLayers: 0 });
+async function runWllama(url: string, threads: number, messages: ChatMessage[], maxTokens: number, batch: number | null, ubatch: number | null): Promise<BrowserEngineRun> {
+  const client = await createWllamaClient({
+    modelId: 'bench',
+    url,
+    threads,
+    gpuLayers: 0,
+    ...(batch !== null ? { batchSize: batch } : {}),
+    ...(ubatch !== null ? { ubatchSize: ubatch } : {}),
+  });
   try {
     const r = await client.complete(messages, { maxTokens, temperature: 0 });
     return {
