@@ -32,7 +32,7 @@ export function requestIdOf(message: unknown): number | null {
   return isFields(message) && typeof message.id === 'number' && Number.isSafeInteger(message.id) ? message.id : null;
 }
 
-export function errorMessage(error: unknown): string {
+function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
