@@ -62,6 +62,13 @@ function toLLMError(error: unknown, kind: 'load' | 'generate', what: string): LL
   return new LLMError(`${what} failed: ${message}`, 'wllama', kind, { cause: error });
 }
 
+/**
+ * wllama's version whose private internals the client reaches (`proxy`, its `worker` and `abort`): wllama offers no
+ * public hook for a worker that dies, so package.json pins this exact version and wllamaClient.test.ts fails on any
+ * other until the internals are checked again.
+ */
+export const WLLAMA_VERSION_CHECKED = '3.13.0';
+
 /** The part of wllama's worker proxy the client watches (wllama keeps it private; its type is ProxyToWorker). */
 interface WllamaWorkerProxy {
   worker?: Worker;
