@@ -9,7 +9,7 @@
  * Prints one line: train reward_before/after (mean sampled reward of the first and last quarter of the steps),
  * val F1 and EM before/after, steps, minutes. Extra flags go to npm run train (e.g. --steps 24 --lr 1e-4).
  *
- *   npm run bench:train [-- --steps 8 --batch 4 --lr 3e-4 --val-limit 40]
+ *   npm run bench:train [-- --steps 6 --batch 4 --lr 3e-4 --val-limit 50]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { DEFAULT_DATA, planTraining, REPO_ROOT, runTraining } from '../scripts/t
 import { TEST_CHAT_GGUF_PATH } from '../scripts/test-models';
 
 /** The configuration that ran here (see docs/training.md for what was tried). */
-const BENCH_TRAIN_FLAGS = ['--lora', '--lora-rank', '16', '--reward', 'f1', '--questions', '8', '--group-size', '4', '--batch', '4', '--steps', '8', '--lr', '3e-4', '--max-completion-tokens', '32', '--threads', '1'];
+const BENCH_TRAIN_FLAGS = ['--lora', '--lora-rank', '16', '--reward', 'f1', '--questions', '8', '--group-size', '4', '--batch', '4', '--steps', '6', '--lr', '3e-4', '--max-completion-tokens', '48', '--threads', '1'];
 
 interface Scores {
   f1: number;

@@ -57,19 +57,32 @@ def token_f1(prediction: str, gold: str) -> float:
 REWARDS = {"em": exact_match, "f1": token_f1}
 
 
+_CUT_ANSWER = re.compile(r'"answer"\s*:\s*"((?:[^"\\]|\\.)*)')
+
+
 def answer_of(reply: str):
-    """The answer field of the Answer Agent's JSON reply, or None when the reply is not that JSON.
+    """The answer as app/agent/parseAnswer.ts reads the Answer Agent's JSON reply: the `answer` field, or, for a
+    reply cut off at the token limit, what can be read of it; None when the reply is not that JSON at all.
 
     The app asks for the reply under a JSON schema (grammar-constrained), so every reply it scores has this form;
     an unconstrained training sample that breaks it is a reply the app never produces, and earns 0.
     """
+    text = reply.strip()
     try:
-        value = json.loads(reply.strip())
+        value = json.loads(text)
+        if isinstance(value, dict) and isinstance(value.get("answer"), str):
+            return value["answer"].strip()
     except (ValueError, TypeError):
+        pass
+    if not text.startswith("{"):
         return None
-    if isinstance(value, dict) and isinstance(value.get("answer"), str):
-        return value["answer"]
-    return None
+    cut = _CUT_ANSWER.search(text)
+    if not cut:
+        return None
+    try:
+        return json.loads('"' + re.sub(r"\\$", "", cut.group(1)) + '"').strip()
+    except ValueError:
+        return cut.group(1).strip()
 
 
 def reply_reward(kind: str, reply: str, gold: str) -> float:
