@@ -44,7 +44,8 @@ const DAMAGES: Record<string, Damage> = {
   'newer export format': (file, rand) => JSON.stringify({ ...clone(file), formatVersion: 2 + Math.floor(rand() * 10) }),
   'newer bank schema': (file, rand) => {
     const copy = clone(file);
-    dataOf(copy).databaseVersion = 2 + Math.floor(rand() * 50);
+    // Newer than the file's own version, whatever the bank's schema version is now (it was 1, then 2).
+    dataOf(copy).databaseVersion = Number(dataOf(copy).databaseVersion) + 1 + Math.floor(rand() * 50);
     return JSON.stringify(copy);
   },
   'another app\'s database': (file) => {
