@@ -66,6 +66,9 @@ async function main() {
     await page.goto(`${bench.origin}/`);
     const localFiles = page.getByRole('button', { name: "Use this server's local files" });
     if (await localFiles.count()) await localFiles.click();
+    // The test model, whatever the panel recommends for this machine.
+    const testModel = page.getByRole('radio', { name: /SmolLM2 135M Instruct \(Q4_1\)/ });
+    if (await testModel.count()) await testModel.check();
     await page.getByTestId('load-model').click();
     await page.getByTestId('model-loaded').waitFor();
     await page.getByTestId('load-embedder').click();
@@ -80,6 +83,7 @@ async function main() {
         if (isBusy) preempted.push(m.preemptedManager);
         console.log(`round ${round + 1} ${isBusy ? 'busy' : 'idle'}: ttft_ms=${m.ttftMs.toFixed(0)} answer_wall_ms=${m.answerWallMs.toFixed(0)} answer_model_ms=${m.answerModelMs.toFixed(0)}${isBusy ? ` manager_cut_off=${m.preemptedManager}` : ''}`);
       }
+      if (round < ROUNDS - 1) console.log(`after round ${round + 1}: busy_over_idle=${(median(busy) / median(idle)).toFixed(2)}`);
     }
     console.log(`bench:chat: ${ROUNDS} round(s) in headless Chromium, SmolLM2-135M-Instruct Q4_1 (wllama, CPU) + bge-small (embed worker); busy = the question sent while the Memory Manager works on the previous turn`);
     const i = median(idle);
