@@ -80,7 +80,7 @@ describe('Answer Agent on the real models', () => {
     }
     // The same prompt again: llama.cpp evaluates only what follows the common prefix.
     expect(second.usage.cachedTokens).toBeGreaterThan(second.usage.promptTokens / 2);
-  });
+  }, 300_000);
 
   it('a second, different question reads only itself: the whole small bank is listed the same way again', async () => {
     const agent = createAnswerAgent({ llm, embedder, bank });
@@ -91,5 +91,6 @@ describe('Answer Agent on the real models', () => {
     // Everything but the question (and the template's closing tokens) came from the cache.
     const questionTokens = Math.ceil(fixtures.cases[1]!.question.length / 2);
     expect(second.usage.cachedTokens).toBeGreaterThanOrEqual(second.usage.promptTokens - questionTokens - 8);
-  });
+    // Two model calls on cores shared with other work.
+  }, 300_000);
 });
