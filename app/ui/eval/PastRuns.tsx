@@ -1,7 +1,7 @@
 /**
  * The stored Evaluation-page runs (evalRuns), newest first: when, which model, which judge, prompt cache, status and
- * overall scores per pipeline. Tick two to set them side by side (e.g. the base model's run and the trained
- * model's); open one to see its category chart and every question; delete one after a confirmation.
+ * overall scores per pipeline. Tick two to set them side by side, the earlier as A (e.g. the base model's run) and
+ * the later as B (the trained model's); open one to see its category chart and every question; delete one after a confirmation.
  */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useMemo, useState } from 'react';
@@ -20,7 +20,11 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
   const [picked, setPicked] = useState<string[]>([]);
   const [opened, setOpened] = useState<string | null>(null);
   const byId = (id: string | null) => runs.find((r) => r.id === id)?.run ?? null;
-  const pair = picked.map(byId).filter((r): r is StoredRun => r !== null);
+  // A is the earlier run (e.g. the base model's), B the later (the trained model's), whatever the ticking order.
+  const pair = picked
+    .map(byId)
+    .filter((r): r is StoredRun => r !== null)
+    .sort((x, y) => x.startedAt - y.startedAt);
   const shown = byId(opened);
 
   if (!rows) return null;
