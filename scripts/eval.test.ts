@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCOMO_FIXTURE_PATH } from '../app/eval/fixtures/locomoFixture';
 import type { EvalReport } from '../app/eval/evalRunner';
+import { LOCOMO_FIXTURE_PATH } from '../app/eval/fixtures/locomoFixture';
 import { chooseJudge, main, OPTIONS, USAGE, UsageError } from './eval';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from './test-models';
 

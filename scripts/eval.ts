@@ -23,15 +23,15 @@ import { parseArgs } from 'node:util';
 import * as transformers from '@huggingface/transformers';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { createEmbedder, type Embedder } from '../app/embed/embedder';
-import { openEvalBank, type EvalBank } from '../app/eval/evalBank';
+import { type EvalBank, openEvalBank } from '../app/eval/evalBank';
 import { markdownReport } from '../app/eval/evalResults';
-import { forScoring, runEvaluation, type EvalCheckpoint, type EvalReport, type EvalRunConfig } from '../app/eval/evalRunner';
+import { type EvalCheckpoint, type EvalReport, type EvalRunConfig, forScoring, runEvaluation } from '../app/eval/evalRunner';
+import { toJsonl } from '../app/eval/grpo';
 import { createLlmJudge } from '../app/eval/judge';
 import { parseLocomo } from '../app/eval/locomo';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_NAMES } from '../app/eval/pipelines/evalPipeline';
 import { parsePipelineList } from '../app/eval/pipelines/pipelines';
 import { collectRollouts, type RolloutPolicyChoice } from '../app/eval/rollouts';
-import { toJsonl } from '../app/eval/grpo';
 import { isEvalSplit, selectSplit } from '../app/eval/splits';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import { createOpenAICompatibleClient } from '../app/llm/openaiCompatibleClient';
@@ -136,12 +136,24 @@ examples
 export class UsageError extends Error {}
 
 /** The judge must be named: a separate model, the model under test on purpose (`--judge self`), or none. */
-export function chooseJudge(values: { judge?: string | undefined; 'no-judge'?: boolean; 'judge-model'?: string | undefined; 'judge-base-url'?: string | undefined; 'judge-backend'?: string | undefined }): 'separate' | 'self' | 'none' {
+export function chooseJudge(values: {
+  judge?: string | undefined;
+  'no-judge'?: boolean;
+  'judge-model'?: string | undefined;
+  'judge-base-url'?: string | undefined;
+  'judge-backend'?: string | undefined;
+}): 'separate' | 'self' | 'none' {
   const separate = values['judge-model'] !== undefined || values['judge-base-url'] !== undefined || values['judge-backend'] !== undefined;
   const chosen = [separate && '--judge-model', values.judge !== undefined && `--judge ${values.judge}`, values['no-judge'] && '--no-judge'].filter(Boolean);
-  if (values.judge !== undefined && values.judge !== 'self') throw new UsageError(`--judge takes only "self" (the model under test grades its own answers); name another judge with --judge-model, got "${values.judge}"`);
+  if (values.judge !== undefined && values.judge !== 'self')
+    throw new UsageError(
+      `--judge takes only "self" (the model under test grades its own answers); name another judge with --judge-model, got "${values.judge}"`,
+    );
   if (chosen.length > 1) throw new UsageError(`choose one judge: ${chosen.join(' and ')} contradict each other`);
-  if (chosen.length === 0) throw new UsageError('name the judge: --judge-model <id> [--judge-base-url <url>], --judge self (the model under test grades its own answers), or --no-judge');
+  if (chosen.length === 0)
+    throw new UsageError(
+      'name the judge: --judge-model <id> [--judge-base-url <url>], --judge self (the model under test grades its own answers), or --no-judge',
+    );
   if (separate && values['judge-model'] === undefined) throw new UsageError('--judge-base-url/--judge-backend need --judge-model <id>');
   return values['no-judge'] ? 'none' : values.judge === 'self' ? 'self' : 'separate';
 }
@@ -235,7 +247,10 @@ export async function main(argv: string[]): Promise<CliOutcome> {
   const maxTurns = positive('max-turns', values['max-turns']);
 
   const threads = positive('threads', values.threads);
-  const engine = await openClient({ threads, backend: values.backend, baseUrl: values['base-url'], model: values.model, apiKey: values['api-key'] }, 'model under test');
+  const engine = await openClient(
+    { threads, backend: values.backend, baseUrl: values['base-url'], model: values.model, apiKey: values['api-key'] },
+    'model under test',
+  );
   if (values['prompt-cache'] && values['no-prompt-cache']) throw new UsageError('--prompt-cache and --no-prompt-cache contradict each other');
   // Off unless asked: bit-for-bit reproducible greedy replies (withoutPromptCache.ts), at the cost of re-reading prompts.
   const promptCache = values['prompt-cache'];
@@ -244,7 +259,8 @@ export async function main(argv: string[]): Promise<CliOutcome> {
   let embedder: Embedder | null = null;
   const banks: EvalBank[] = [];
   try {
-    const embeddingDir = values['embedding-dir'] ?? (existsSync(path.join(LOCAL_TRANSFORMERS_DIR, values['embedding-model'])) ? LOCAL_TRANSFORMERS_DIR : undefined);
+    const embeddingDir =
+      values['embedding-dir'] ?? (existsSync(path.join(LOCAL_TRANSFORMERS_DIR, values['embedding-model'])) ? LOCAL_TRANSFORMERS_DIR : undefined);
     embedder = await createEmbedder(transformers, { modelId: values['embedding-model'], ...(embeddingDir ? { localModelBaseUrl: embeddingDir } : {}) });
     const dims = embedder.dims;
     const progress = progressBar(values.quiet);
@@ -277,14 +293,22 @@ export async function main(argv: string[]): Promise<CliOutcome> {
     if (judgeChoice === 'separate') {
       judgeLlm = forScoring(
         await openClient(
-          { threads, backend: values['judge-backend'] ?? values.backend, baseUrl: values['judge-base-url'] ?? values['base-url'], model: values['judge-model'], apiKey: values['judge-api-key'] ?? values['api-key'] },
+          {
+            threads,
+            backend: values['judge-backend'] ?? values.backend,
+            baseUrl: values['judge-base-url'] ?? values['base-url'],
+            model: values['judge-model'],
+            apiKey: values['judge-api-key'] ?? values['api-key'],
+          },
           'judge',
         ),
         promptCache,
       );
     }
     const judgeClient = judgeChoice === 'none' ? null : judgeChoice === 'self' ? llm : judgeLlm;
-    const contextTokens = positive('context-tokens', values['context-tokens']) ?? ('contextSize' in engine ? (engine as { contextSize: number }).contextSize : DEFAULT_PIPELINE_SETTINGS.contextTokens);
+    const contextTokens =
+      positive('context-tokens', values['context-tokens']) ??
+      ('contextSize' in engine ? (engine as { contextSize: number }).contextSize : DEFAULT_PIPELINE_SETTINGS.contextTokens);
     const config: EvalRunConfig = {
       data: `${path.basename(values.data)}#${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
       split: values.split,
@@ -308,7 +332,10 @@ export async function main(argv: string[]): Promise<CliOutcome> {
 
     const bank = await openMemoryBank(dims, 'eval');
     banks.push(bank);
-    const countPromptTokens = 'countPromptTokens' in engine ? (messages: ChatMessage[]) => (engine as { countPromptTokens(m: ChatMessage[]): number }).countPromptTokens(messages) : undefined;
+    const countPromptTokens =
+      'countPromptTokens' in engine
+        ? (messages: ChatMessage[]) => (engine as { countPromptTokens(m: ChatMessage[]): number }).countPromptTokens(messages)
+        : undefined;
     const report = await runEvaluation({
       conversations,
       config,
@@ -321,7 +348,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
     });
     writeAtomically(out, JSON.stringify(report, null, 2));
     const markdown = markdownReport(report);
-    const mdFile = out.replace(/\.json$/i, '') + '.md';
+    const mdFile = `${out.replace(/\.json$/i, '')}.md`;
     writeAtomically(mdFile, markdown);
     rmSync(checkpointFile, { force: true });
     if (!values.quiet) console.log(`${markdown}\nresults → ${out}, report → ${mdFile}`);

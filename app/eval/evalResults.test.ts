@@ -5,7 +5,18 @@ import type { EvalReport } from './evalRunner';
 import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
 
 const report = (over: Partial<EvalReport['config']>): EvalReport => ({
-  config: { data: 'locomo10.json#ab', split: 'val', pipelines: ['rag'], limit: 5, maxTurns: 40, settings: DEFAULT_PIPELINE_SETTINGS, model: 'smol', judgeModel: null, promptCache: false, ...over },
+  config: {
+    data: 'locomo10.json#ab',
+    split: 'val',
+    pipelines: ['rag'],
+    limit: 5,
+    maxTurns: 40,
+    settings: DEFAULT_PIPELINE_SETTINGS,
+    model: 'smol',
+    judgeModel: null,
+    promptCache: false,
+    ...over,
+  },
   questions: 5,
   skipped: { adversarial: 47, beyondMaxTurns: 120, noEvidence: 2, overLimit: 3 },
   descriptions: {},
@@ -34,6 +45,6 @@ describe('the report', () => {
     expect(off).toContain('- prompt cache: off');
     expect(off).toContain('- skipped: 47 adversarial');
     expect(off).toContain('3 over --limit');
-    expect(markdownReport(report({ promptCache: true, judgeModel: 'qwen-7b' }))).toMatch(/- judge: qwen-7b\n- prompt cache: ON/);
+    expect(markdownReport(report({ promptCache: true, judgeModel: 'qwen-7b' }))).toMatch(/- judge: qwen-7b, prompt judge-v1\n- prompt cache: ON/);
   });
 });

@@ -1,10 +1,10 @@
 /** What a run records per question and how the report sums it up: per pipeline, per category and overall. */
-import { LOCOMO_CATEGORIES, categoryLabel } from './categories';
-import type { IngestStats, PipelineName, TokenCounts } from './pipelines/evalPipeline';
-import type { LexicalScores } from './metrics';
-import type { JudgeLabel } from './judge';
+import { categoryLabel, LOCOMO_CATEGORIES } from './categories';
 import type { SkippedCounts } from './evalQuestions';
 import type { EvalReport, EvalRunConfig } from './evalRunner';
+import { JUDGE_PROMPT_VERSION, type JudgeLabel } from './judge';
+import type { LexicalScores } from './metrics';
+import type { IngestStats, PipelineName, TokenCounts } from './pipelines/evalPipeline';
 
 export interface QuestionResult {
   pipeline: PipelineName;
@@ -131,7 +131,7 @@ export function markdownReport(report: EvalReport): string {
     '',
     `- data: ${config.data}, split ${config.split}; pipelines ${config.pipelines.join(', ')}`,
     `- model under test: ${config.model}`,
-    `- judge: ${describeJudge(config)}`,
+    `- judge: ${describeJudge(config)}${config.judgeModel === null ? '' : `, prompt ${JUDGE_PROMPT_VERSION}`}`,
     `- prompt cache: ${config.promptCache ? 'ON (--prompt-cache: faster; two runs may differ by a token)' : 'off (every prompt read in full: the same run gives the same scores)'}`,
     `- questions: ${report.questions} scored${config.limit ? `, --limit ${config.limit}` : ''}${config.maxTurns ? `, --max-turns ${config.maxTurns}` : ''}`,
     `- skipped: ${describeSkipped(report.skipped)}`,

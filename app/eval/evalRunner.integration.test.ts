@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestModelsPresent, BGE_SMALL_MODEL_ID, LOCAL_TRANSFORMERS_DIR, TEST_CHAT_GGUF_PATH } from '../../scripts/test-models';
 import { createEmbedder, type Embedder } from '../embed/embedder';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from '../llm/nodeLlamaCppClient';
-import { openEvalBank, type EvalBank } from './evalBank';
+import { type EvalBank, openEvalBank } from './evalBank';
 import { markdownTable, type QuestionResult } from './evalResults';
-import { runEvaluation, type EvalCheckpoint, type EvalRunConfig } from './evalRunner';
-import { createLlmJudge } from './judge';
+import { type EvalCheckpoint, type EvalRunConfig, runEvaluation } from './evalRunner';
 import { readLocomoFixture } from './fixtures/locomoFixture';
+import { createLlmJudge } from './judge';
 import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
 import { selectSplit } from './splits';
 
@@ -27,7 +27,12 @@ describe('evaluation runner on the real models', () => {
   let n = 0;
   const openBank = async (clock: number) => {
     n += 1;
-    const bank = await openEvalBank({ name: `runner-test-${process.pid}-${n}`, dims: embedder.dims, indexedDB: { indexedDB, IDBKeyRange }, state: { nextId: 1, clock } });
+    const bank = await openEvalBank({
+      name: `runner-test-${process.pid}-${n}`,
+      dims: embedder.dims,
+      indexedDB: { indexedDB, IDBKeyRange },
+      state: { nextId: 1, clock },
+    });
     banks.push(bank);
     return bank;
   };
@@ -105,9 +110,9 @@ describe('evaluation runner on the real models', () => {
     console.info(`[eval runner, real model]\n${markdownTable(whole.summaries)}`);
 
     // The same checkpoint under other options is refused, not mixed in.
-    await expect(
-      runEvaluation({ conversations, config: { ...config, limit: 3 }, deps, evalBank: await openBank(1), judge: null, checkpoint }),
-    ).rejects.toThrow(/different run \(limit: checkpoint 1, now 3\)/);
+    await expect(runEvaluation({ conversations, config: { ...config, limit: 3 }, deps, evalBank: await openBank(1), judge: null, checkpoint })).rejects.toThrow(
+      /different run \(limit: checkpoint 1, now 3\)/,
+    );
   });
 
   it('the progress total counts only the work that will run: no ingestion of a conversation without a selected question', { timeout: 120_000 }, async () => {
@@ -126,7 +131,15 @@ describe('evaluation runner on the real models', () => {
       promptCache: false,
     };
     const seen: { done: number; total: number; sampleId: string }[] = [];
-    const report = await runEvaluation({ conversations: all, config, deps: { llm, embedder }, evalBank: await openBank(1), judge: null, ingestChunkTurns: 1, onProgress: (p) => seen.push(p) });
+    const report = await runEvaluation({
+      conversations: all,
+      config,
+      deps: { llm, embedder },
+      evalBank: await openBank(1),
+      judge: null,
+      ingestChunkTurns: 1,
+      onProgress: (p) => seen.push(p),
+    });
     expect(report.results).toHaveLength(1);
     // 2 turns ingested + 1 answer; the second conversation (no question) adds nothing.
     expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['1/3', '2/3', '3/3']);

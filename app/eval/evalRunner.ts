@@ -9,16 +9,25 @@
  * bank after every chunk in both cases, so a resumed run sees exactly the bank an uninterrupted one sees.
  * A checkpoint made for other settings, data or models is refused, never mixed in.
  */
-import type { EvalBank, EvalBankState, SerializedMemory } from './evalBank';
-import { selectQuestions, type EvalQuestion, type SelectionOptions, type SkippedCounts } from './evalQuestions';
-import { summarizePipeline, type PipelineSummary, type QuestionResult } from './evalResults';
+
 import type { LLMClient } from '../llm/types';
+import type { EvalBank, EvalBankState, SerializedMemory } from './evalBank';
+import { type EvalQuestion, type SelectionOptions, type SkippedCounts, selectQuestions } from './evalQuestions';
+import { type PipelineSummary, type QuestionResult, summarizePipeline } from './evalResults';
 import type { Judge } from './judge';
 import type { LocomoConversation } from './locomo';
 import { lexicalScores } from './metrics';
-import { withoutPromptCache } from './withoutPromptCache';
-import { addIngestStats, emptyIngestStats, type IngestStats, type PipelineContext, type PipelineDeps, type PipelineName, type PipelineSettings } from './pipelines/evalPipeline';
+import {
+  addIngestStats,
+  emptyIngestStats,
+  type IngestStats,
+  type PipelineContext,
+  type PipelineDeps,
+  type PipelineName,
+  type PipelineSettings,
+} from './pipelines/evalPipeline';
 import { PIPELINES } from './pipelines/pipelines';
+import { withoutPromptCache } from './withoutPromptCache';
 
 export const CHECKPOINT_VERSION = 1;
 /** Turns ingested between two checkpoints. */
@@ -105,7 +114,8 @@ function describeDifference(a: EvalRunConfig, b: EvalRunConfig): string {
 
 /** Throws when the checkpoint belongs to another run. */
 export function checkCheckpoint(checkpoint: EvalCheckpoint, config: EvalRunConfig): void {
-  if (checkpoint.version !== CHECKPOINT_VERSION) throw new Error(`the checkpoint is version ${String(checkpoint.version)}; this runner reads ${CHECKPOINT_VERSION}`);
+  if (checkpoint.version !== CHECKPOINT_VERSION)
+    throw new Error(`the checkpoint is version ${String(checkpoint.version)}; this runner reads ${CHECKPOINT_VERSION}`);
   if (configKey(checkpoint.config) !== configKey(config)) {
     throw new Error(`the checkpoint was made by a different run (${describeDifference(config, checkpoint.config)}); delete it or use the same options`);
   }
@@ -141,10 +151,10 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalReport
   const pipelines = config.pipelines.map((name) => PIPELINES[name]);
   // Only conversations with a selected question are ingested, so only theirs count towards the total.
   const asked = new Set(questions.map((q) => q.sampleId));
-  const ingestUnits = (c: LocomoConversation) => (asked.has(c.sampleId) ? pipelines.filter((p) => p.ingest).length * (turnsOf.get(c.sampleId)?.length ?? 0) : 0);
+  const ingestUnits = (c: LocomoConversation) =>
+    asked.has(c.sampleId) ? pipelines.filter((p) => p.ingest).length * (turnsOf.get(c.sampleId)?.length ?? 0) : 0;
   const total = options.conversations.reduce((n, c) => n + ingestUnits(c), 0) + questions.length * pipelines.length;
-  let doneUnits =
-    checkpoint.results.length + Object.values(checkpoint.ingest).reduce((n, p) => n + p.turnsDone, 0);
+  let doneUnits = checkpoint.results.length + Object.values(checkpoint.ingest).reduce((n, p) => n + p.turnsDone, 0);
 
   const deps: PipelineDeps = { ...options.deps, llm: forScoring(options.deps.llm, config.promptCache), bank };
   for (const conversation of options.conversations) {

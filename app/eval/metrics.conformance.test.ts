@@ -4,8 +4,8 @@
  * pair, all metrics, to 1e-6. A pair listed in EXCEPTIONS must disagree (and says why); any other must agree.
  */
 import { describe, expect, it } from 'vitest';
-import fixture from './metrics.conformance.json';
 import { bleu1, exactMatch, locomoF1, tokenF1 } from './metrics';
+import fixture from './metrics.conformance.json';
 
 interface Pair {
   prediction: string;
@@ -50,7 +50,12 @@ describe('metrics equal the reference implementations on the conformance fixture
     it(`${metric}: every pair within ${TOLERANCE} of the reference, but the documented exceptions`, () => {
       const found = disagreements(metric);
       const unexpected = found.filter((d) => !(d.index in EXCEPTIONS[metric]));
-      const show = unexpected.slice(0, 5).map((d) => `#${d.index} ${JSON.stringify(d.pair.prediction)} vs ${JSON.stringify(d.pair.gold)} (cat ${d.pair.category}): ours ${d.ours}, reference ${d.expected}`);
+      const show = unexpected
+        .slice(0, 5)
+        .map(
+          (d) =>
+            `#${d.index} ${JSON.stringify(d.pair.prediction)} vs ${JSON.stringify(d.pair.gold)} (cat ${d.pair.category}): ours ${d.ours}, reference ${d.expected}`,
+        );
       expect(show, `${unexpected.length} of ${pairs.length} pairs disagree`).toEqual([]);
       expect(found.map((d) => d.index)).toEqual(Object.keys(EXCEPTIONS[metric]).map(Number));
     });

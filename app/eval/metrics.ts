@@ -165,5 +165,10 @@ export interface LexicalScores {
 }
 
 export function lexicalScores(prediction: string, gold: string, category: number): LexicalScores {
-  return { f1: tokenF1(prediction, gold), bleu1: bleu1(prediction, gold), locomoF1: locomoF1(prediction, gold, category), exactMatch: exactMatch(prediction, gold) };
+  return {
+    f1: tokenF1(prediction, gold),
+    bleu1: bleu1(prediction, gold),
+    locomoF1: locomoF1(prediction, gold, category),
+    exactMatch: exactMatch(prediction, gold),
+  };
 }

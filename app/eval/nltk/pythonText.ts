@@ -10,7 +10,6 @@ export const PY_SPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\
 export const PY_NON_SPACE = PY_SPACE.replace('[', '[^');
 /** `re`'s `\w` on str: letters, numbers (Nd, Nl, No) and the underscore. */
 export const PY_WORD = '[\\p{L}\\p{N}_]';
-export const PY_NON_WORD = '[^\\p{L}\\p{N}_]';
 /** `re`'s `\d` on str: decimal digits of any script. */
 export const PY_DIGIT = '\\p{Nd}';
 /** `re`'s `\b`: between a `\w` and a non-`\w` (or an end). */
@@ -44,9 +43,4 @@ export function pyStrip(text: string): string {
 /** `text.rstrip()`. */
 export function pyRstrip(text: string): string {
   return text.replace(RSTRIP, '');
-}
-
-/** `re.escape`-free helper: a code point at a JS string index (Python indexes code points, JS UTF-16 units). */
-export function isPySpace(ch: string): boolean {
-  return new RegExp(`^${PY_SPACE}$`, 'u').test(ch);
 }

@@ -6,7 +6,7 @@
  * "word." before another sentence.
  */
 import { sentTokenize } from './punkt';
-import { PY_END, PY_SPACE, PY_WORD, PY_WORD_BOUNDARY as B, pySplit } from './pythonText';
+import { PY_WORD_BOUNDARY as B, PY_END, PY_SPACE, PY_WORD, pySplit } from './pythonText';
 
 type Rule = [RegExp, string];
 

@@ -20,7 +20,10 @@ export function CategoryBarChart({ summaries }: { summaries: readonly PipelineSu
   const codes = [...new Set(summaries.flatMap((s) => s.byCategory.map((c) => c.code)))].sort();
   const groups: Group[] = [
     ...codes.map((code) => ({
-      label: summaries.flatMap((s) => s.byCategory).find((c) => c.code === code)!.label.replace(/ \(Mem0\/Memory-R1: (.*)\)/, ' / $1'),
+      label: summaries
+        .flatMap((s) => s.byCategory)
+        .find((c) => c.code === code)!
+        .label.replace(/ \(Mem0\/Memory-R1: (.*)\)/, ' / $1'),
       pick: (p: PipelineSummary) => p.byCategory.find((c) => c.code === code)?.summary,
     })),
     { label: 'overall', pick: (p: PipelineSummary) => p.overall },

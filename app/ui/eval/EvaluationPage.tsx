@@ -14,19 +14,19 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../../embed/embedClient';
 import { openEvalBank } from '../../eval/evalBank';
-import { describeJudge, describeSkipped, summarizePipeline, type QuestionResult } from '../../eval/evalResults';
-import { forScoring, runEvaluation, type EvalCheckpoint, type EvalProgress, type EvalReport, type EvalRunConfig } from '../../eval/evalRunner';
 import { selectQuestions } from '../../eval/evalQuestions';
+import { describeJudge, describeSkipped, type QuestionResult, summarizePipeline } from '../../eval/evalResults';
+import { type EvalCheckpoint, type EvalProgress, type EvalReport, type EvalRunConfig, forScoring, runEvaluation } from '../../eval/evalRunner';
 import { createLlmJudge } from '../../eval/judge';
-import { parseLocomo, type LocomoConversation } from '../../eval/locomo';
+import { type LocomoConversation, parseLocomo } from '../../eval/locomo';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_NAMES, type PipelineName } from '../../eval/pipelines/evalPipeline';
-import { EVAL_SPLITS, selectSplit, type EvalSplit } from '../../eval/splits';
+import { EVAL_SPLITS, type EvalSplit, selectSplit } from '../../eval/splits';
 import type { LLMClient } from '../../llm/types';
 import { MemoryDB } from '../../memory/db';
 import { CategoryBarChart } from './CategoryBarChart';
+import { newRunId, type StoredRunConfig, saveRun } from './evalRunStore';
 import { PastRuns } from './PastRuns';
 import { QuestionTable } from './QuestionTable';
-import { newRunId, saveRun, type StoredRunConfig } from './evalRunStore';
 import './evaluation.css';
 
 export interface EvaluationPageProps {
@@ -75,7 +75,7 @@ function positiveOrNull(text: string): number | null {
   return text.trim() !== '' && Number.isInteger(n) && n > 0 ? n : null;
 }
 
-export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
+function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
   const [data, setData] = useState<{ name: string; id: string; conversations: LocomoConversation[] } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [split, setSplit] = useState<EvalSplit>('val');
@@ -189,7 +189,9 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
         onResult: (r) => {
           soFar = [...soFar, r];
           setResults(soFar);
-          store('running', false).catch((error: unknown) => setProblem(`This run could not be stored: ${error instanceof Error ? error.message : String(error)}`));
+          store('running', false).catch((error: unknown) =>
+            setProblem(`This run could not be stored: ${error instanceof Error ? error.message : String(error)}`),
+          );
         },
         // Progress and a checkpoint after every turn: a browser turn takes tens of seconds.
         ingestChunkTurns: 1,
@@ -209,7 +211,10 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
     }
   }
 
-  const summaries = useMemo(() => (config ? config.pipelines.map((p) => summarizePipeline(p, results, null)).filter((s) => s.overall.questions > 0) : []), [config, results]);
+  const summaries = useMemo(
+    () => (config ? config.pipelines.map((p) => summarizePipeline(p, results, null)).filter((s) => s.overall.questions > 0) : []),
+    [config, results],
+  );
   const downloadUrl = useMemo(() => (report ? URL.createObjectURL(new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' })) : null), [report]);
   const needs = !llm || !embedder;
 
@@ -283,8 +288,14 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
           </label>
           <label className="eval-check">
             <span>
-              <input type="checkbox" data-testid="eval-prompt-cache" checked={promptCache} disabled={running} onChange={(e) => setPromptCache(e.target.checked)} /> prompt cache
-              (faster; two runs may differ by a token)
+              <input
+                type="checkbox"
+                data-testid="eval-prompt-cache"
+                checked={promptCache}
+                disabled={running}
+                onChange={(e) => setPromptCache(e.target.checked)}
+              />{' '}
+              prompt cache (faster; two runs may differ by a token)
             </span>
           </label>
         </div>
@@ -296,7 +307,12 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
       )}
       {judgeChoice === 'self' && <p className="note">A small model grading its own answers tends to call them all CORRECT: read J with that in mind.</p>}
       <div className="eval-actions">
-        <button type="button" data-testid="eval-run" disabled={!data || needs || running || !planned || planned.questions.length === 0} onClick={() => void run()}>
+        <button
+          type="button"
+          data-testid="eval-run"
+          disabled={!data || needs || running || !planned || planned.questions.length === 0}
+          onClick={() => void run()}
+        >
           {resumable && !running ? 'Resume' : 'Run evaluation'}
         </button>
         <button type="button" data-testid="eval-stop" disabled={!running} onClick={() => abortRef.current?.abort()}>
@@ -320,7 +336,8 @@ export function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
       )}
       {config && summaries.length > 0 && (
         <p className="meta" data-testid="eval-run-info">
-          Model {config.model}; judge: {describeJudge(config)}; prompt cache {config.promptCache ? 'on (two runs may differ by a token)' : 'off (reproducible)'}.
+          Model {config.model}; judge: {describeJudge(config)}; prompt cache {config.promptCache ? 'on (two runs may differ by a token)' : 'off (reproducible)'}
+          .
         </p>
       )}
       {summaries.length > 0 && <CategoryBarChart summaries={summaries} />}

@@ -8,8 +8,8 @@ import { useMemo, useState } from 'react';
 import { describeJudge, describeSkipped } from '../../eval/evalResults';
 import type { MemoryDB } from '../../memory/db';
 import { CategoryBarChart } from './CategoryBarChart';
-import { QuestionTable } from './QuestionTable';
 import { compareRuns, readRun, type StoredRun } from './evalRunStore';
+import { QuestionTable } from './QuestionTable';
 
 const pct = (x: number | null) => (x === null ? '–' : x.toFixed(1));
 const when = (ms: number) => new Date(ms).toLocaleString();
@@ -73,7 +73,8 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
                       <td>
                         {run.summaries.map((s) => (
                           <div key={s.pipeline}>
-                            {s.pipeline}: {pct(100 * s.overall.f1)} / {pct(100 * s.overall.bleu1)} / {pct(100 * s.overall.locomoF1)} / {pct(s.overall.judge === null ? null : 100 * s.overall.judge)}
+                            {s.pipeline}: {pct(100 * s.overall.f1)} / {pct(100 * s.overall.bleu1)} / {pct(100 * s.overall.locomoF1)} /{' '}
+                            {pct(s.overall.judge === null ? null : 100 * s.overall.judge)}
                           </div>
                         ))}
                       </td>
@@ -127,14 +128,18 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
 /** Two runs side by side: per pipeline and metric, A, B and B − A in points. */
 function RunComparison({ a, b }: { a: StoredRun; b: StoredRun }) {
   const rows = compareRuns(a, b);
-  const sameQuestions = a.config.data === b.config.data && a.config.split === b.config.split && a.config.limit === b.config.limit && a.config.maxTurns === b.config.maxTurns;
+  const sameQuestions =
+    a.config.data === b.config.data && a.config.split === b.config.split && a.config.limit === b.config.limit && a.config.maxTurns === b.config.maxTurns;
   return (
     <div data-testid="eval-compare">
       <h4>Side by side</h4>
       <p className="meta">
-        A: {a.config.model} (judge: {describeJudge(a.config)}), {when(a.startedAt)} · B: {b.config.model} (judge: {describeJudge(b.config)}), {when(b.startedAt)}
+        A: {a.config.model} (judge: {describeJudge(a.config)}), {when(a.startedAt)} · B: {b.config.model} (judge: {describeJudge(b.config)}),{' '}
+        {when(b.startedAt)}
       </p>
-      {!sameQuestions && <p className="note">The two runs did not ask the same questions (data, split, limit or turns differ): read the difference with care.</p>}
+      {!sameQuestions && (
+        <p className="note">The two runs did not ask the same questions (data, split, limit or turns differ): read the difference with care.</p>
+      )}
       <table className="eval-table">
         <thead>
           <tr>

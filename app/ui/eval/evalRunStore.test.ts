@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { QuestionResult } from '../../eval/evalResults';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../eval/pipelines/evalPipeline';
 import { MemoryDB } from '../../memory/db';
-import { compareRuns, newRunId, readRun, saveRun, type StoredRun, type StoredRunConfig } from './evalRunStore';
+import { compareRuns, newRunId, readRun, type StoredRun, type StoredRunConfig, saveRun } from './evalRunStore';
 
 const config = (model: string): StoredRunConfig => ({
   data: 'locomo-fixture.json#abc',

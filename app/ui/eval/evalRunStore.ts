@@ -6,7 +6,7 @@
  * their shape instead of trusting it.
  */
 import type { SkippedCounts } from '../../eval/evalQuestions';
-import { summarizePipeline, type PipelineSummary, type QuestionResult, type ScoreSummary } from '../../eval/evalResults';
+import { type PipelineSummary, type QuestionResult, type ScoreSummary, summarizePipeline } from '../../eval/evalResults';
 import type { EvalRunConfig } from '../../eval/evalRunner';
 import type { EvalRunRecord, MemoryDB } from '../../memory/db';
 
@@ -45,7 +45,8 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 /** A stored row as a run, or null when it is not one this page wrote (an edited or foreign import). */
 export function readRun(record: EvalRunRecord): StoredRun | null {
   const { config, summaries, results } = record;
-  if (!isObject(config) || typeof config.model !== 'string' || !Array.isArray(config.pipelines) || !Array.isArray(summaries) || !Array.isArray(results)) return null;
+  if (!isObject(config) || typeof config.model !== 'string' || !Array.isArray(config.pipelines) || !Array.isArray(summaries) || !Array.isArray(results))
+    return null;
   if (!summaries.every((s) => isObject(s) && typeof s.pipeline === 'string' && isObject(s.overall))) return null;
   return { ...record, config: config as unknown as StoredRunConfig, summaries: summaries as PipelineSummary[], results: results as QuestionResult[] };
 }
