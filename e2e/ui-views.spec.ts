@@ -205,6 +205,9 @@ test('replay plays LoCoMo turns into the Memory Manager with step, play and paus
 
   await page.getByTestId('replay-file').setInputFiles(LOCOMO_FIXTURE);
   await expect(page.getByRole('combobox', { name: 'Conversation' })).toHaveValue('conv-26');
+  // The picker says which file was chosen (it said "No file chosen" once the file was read).
+  await expect(page.getByTestId('replay-file-name')).toHaveText('locomo-fixture.json');
+  expect(await page.getByTestId('replay-file').evaluate((input: HTMLInputElement) => input.files?.[0]?.name)).toBe('locomo-fixture.json');
   const position = page.getByTestId('replay-position');
   await expect(position).toHaveText(/^0 of \d+ turns played — paused$/);
   const total = Number((await position.textContent())!.split(' ')[2]);
