@@ -116,7 +116,8 @@ export function planTraining(argv: string[], now = new Date()): TrainPlan {
 
   const groupSize = whole('group-size', smoke ? '4' : values['group-size'], 2);
   const batch = whole('batch', smoke ? '4' : values.batch);
-  if (batch % groupSize !== 0) throw new TrainUsageError(`--batch ${batch} must be a multiple of --group-size ${groupSize} (whole groups per step)`);
+  // The manager trains on rows of a rollout file (offline): its batch is rows, not groups sampled here.
+  if (values.policy === 'answer' && batch % groupSize !== 0) throw new TrainUsageError(`--batch ${batch} must be a multiple of --group-size ${groupSize} (whole groups per step)`);
   const lora = smoke || values.lora;
   const lr = values.lr === undefined ? (lora ? 1e-4 : 1e-5) : Number(values.lr);
   if (!(lr > 0 && lr < 1)) throw new TrainUsageError(`--lr must be a number between 0 and 1, got "${values.lr}"`);

@@ -3,6 +3,7 @@ its reward needs the bank-copy environment of app/eval/rollouts.ts, which a Pyth
 step is an advantage-weighted policy-gradient step on rows sampled from the file, loss = −A · mean log π(completion
 | prompt): GRPO's objective at its first inner step (ratio 1, nothing to clip), with the file's group advantages."""
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +18,9 @@ def train_memory_manager(cfg: dict, policy, tokenizer, rows: list, out: Path) ->
     policy.train()
     usable = [r for r in rows if r["advantage"] != 0]
     if not usable:
-        raise SystemExit("every group in the rollout file has equal rewards (all advantages 0): nothing to learn from; sample more (--group-size) or more turns")
+        # Still runs (the loop, the save and the export are checked), but says plainly that the weights cannot move.
+        sys.stderr.write("warning: every group in the rollout file has equal rewards (all advantages 0): the steps have zero gradient; sample more (--group-size) or more turns\n")
+        usable = rows
     params = [p for p in policy.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg["lr"])
     rng = random.Random(cfg["seed"])
