@@ -49,11 +49,15 @@ await llm.dispose();
 
 // transformers' generate, as GRPOTrainer samples, on the same prompts.
 const python = ensureVenv();
-const py = spawnSync(python, ['-m', 'memory_r1_train.sample_timing', config.data, TEST_CHAT_GGUF_PATH, String(g), String(config.max_completion_tokens), String(threads)], {
-  cwd: TRAIN_DIR,
-  env: { ...process.env, PYTHONPATH: TRAIN_DIR },
-  encoding: 'utf8',
-});
+const py = spawnSync(
+  python,
+  ['-m', 'memory_r1_train.sample_timing', config.data, TEST_CHAT_GGUF_PATH, String(g), String(config.max_completion_tokens), String(threads)],
+  {
+    cwd: TRAIN_DIR,
+    env: { ...process.env, PYTHONPATH: TRAIN_DIR },
+    encoding: 'utf8',
+  },
+);
 if (py.status !== 0) throw new Error(`sample_timing failed: ${py.stderr}`);
 const hf = JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { seconds: number; tokens: number };
 

@@ -14,11 +14,31 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_DATA, planTraining, REPO_ROOT, runTraining } from '../scripts/train';
 import { TEST_CHAT_GGUF_PATH } from '../scripts/test-models';
+import { DEFAULT_DATA, planTraining, REPO_ROOT, runTraining } from '../scripts/train';
 
 /** The configuration that ran here (see docs/training.md for what was tried). */
-const BENCH_TRAIN_FLAGS = ['--lora', '--lora-rank', '16', '--reward', 'f1', '--questions', '8', '--group-size', '4', '--batch', '4', '--steps', '6', '--lr', '3e-4', '--max-completion-tokens', '48', '--threads', '1'];
+const BENCH_TRAIN_FLAGS = [
+  '--lora',
+  '--lora-rank',
+  '16',
+  '--reward',
+  'f1',
+  '--questions',
+  '8',
+  '--group-size',
+  '4',
+  '--batch',
+  '4',
+  '--steps',
+  '6',
+  '--lr',
+  '3e-4',
+  '--max-completion-tokens',
+  '48',
+  '--threads',
+  '1',
+];
 
 interface Scores {
   f1: number;
@@ -30,12 +50,35 @@ interface Scores {
 
 /** The eval CLI on val in a child process (async: the base model is scored while the trainer runs). */
 async function scoreOnVal(model: string, out: string, limit: number | null, data: string): Promise<Scores> {
-  const args = ['tsx', 'scripts/eval.ts', '--data', data, '--split', 'val', '--pipeline', 'evidence', '--no-judge', '--backend', 'gguf', '--model', model, '--threads', '1', '--quiet', '--fresh', '--out', out];
+  const args = [
+    'tsx',
+    'scripts/eval.ts',
+    '--data',
+    data,
+    '--split',
+    'val',
+    '--pipeline',
+    'evidence',
+    '--no-judge',
+    '--backend',
+    'gguf',
+    '--model',
+    model,
+    '--threads',
+    '1',
+    '--quiet',
+    '--fresh',
+    '--out',
+    out,
+  ];
   if (limit) args.push('--limit', String(limit));
   const child = spawn('npx', args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`the eval CLI failed on ${model} (exit ${code})`);
-  const report = JSON.parse(readFileSync(out, 'utf8')) as { summaries: { pipeline: string; overall: { questions: number; f1: number; exactMatch: number } }[]; descriptions?: unknown };
+  const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    summaries: { pipeline: string; overall: { questions: number; f1: number; exactMatch: number } }[];
+    descriptions?: unknown;
+  };
   const overall = report.summaries.find((s) => s.pipeline === 'evidence')!.overall;
   return { f1: overall.f1, em: overall.exactMatch, questions: overall.questions, description: JSON.stringify(report.descriptions ?? null) };
 }
@@ -67,7 +110,9 @@ console.error(`bench:train: base model val F1 ${base.f1.toFixed(4)} EM ${base.em
 if (!outcome.gguf) throw new Error('the run exported no GGUF (--export none?): nothing to score');
 const trained = await scoreOnVal(outcome.gguf, path.join(out, 'val-trained.json'), valLimit, data);
 if (trained.description !== base.description) {
-  throw new Error(`the Answer Agent's prompt changed during the run (${base.description} → ${trained.description}): before and after are not comparable; run again`);
+  throw new Error(
+    `the Answer Agent's prompt changed during the run (${base.description} → ${trained.description}): before and after are not comparable; run again`,
+  );
 }
 const quarter = Math.max(1, Math.floor(outcome.rewards.length / 4));
 const minutes = (Date.now() - started) / 60000;
@@ -76,4 +121,6 @@ console.log(
     `val_f1_before=${base.f1.toFixed(4)} val_f1_after=${trained.f1.toFixed(4)} val_em_before=${base.em.toFixed(4)} val_em_after=${trained.em.toFixed(4)} ` +
     `steps=${outcome.steps} minutes=${minutes.toFixed(1)}`,
 );
-console.error(`bench:train: ${trained.questions} val questions; run folder ${path.relative(REPO_ROOT, out)} (train-log.jsonl, val-base.json, val-trained.json, ${path.basename(outcome.gguf)})`);
+console.error(
+  `bench:train: ${trained.questions} val questions; run folder ${path.relative(REPO_ROOT, out)} (train-log.jsonl, val-base.json, val-trained.json, ${path.basename(outcome.gguf)})`,
+);

@@ -55,7 +55,14 @@ describe('npm run train refuses bad input before training', () => {
   it('the manager without rollouts', () => expect(refused(['--policy', 'manager'])).toMatch(/needs --rollouts/));
 
   it('a rollout file from another prompt version', () => {
-    const row = { ability: 'memory-manager', prompt: [], completion: [{ role: 'assistant', content: '{}' }], reward: 1, advantage: 1, extra_info: { prompt_version: 'facts-v0+update-v0' } };
+    const row = {
+      ability: 'memory-manager',
+      prompt: [],
+      completion: [{ role: 'assistant', content: '{}' }],
+      reward: 1,
+      advantage: 1,
+      extra_info: { prompt_version: 'facts-v0+update-v0' },
+    };
     expect(() => managerTrainingRows(JSON.stringify(row), 'old.jsonl')).toThrow(/prompt version facts-v0\+update-v0, but the app now builds/);
     const current = { ...row, extra_info: { prompt_version: MEMORY_MANAGER_PROMPT_VERSION } };
     expect(managerTrainingRows(`${JSON.stringify(current)}\n`, 'new.jsonl')).toHaveLength(1);

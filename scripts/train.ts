@@ -16,8 +16,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MEMORY_MANAGER_PROMPT_VERSION } from '../app/agent/memoryManager';
 import { ANSWER_PROMPT_VERSION } from '../app/agent/answerAgent';
+import { MEMORY_MANAGER_PROMPT_VERSION } from '../app/agent/memoryManager';
 import { selectQuestions } from '../app/eval/evalQuestions';
 import type { RolloutRow } from '../app/eval/grpo';
 import { parseLocomo } from '../app/eval/locomo';
@@ -105,26 +105,33 @@ export function planTraining(argv: string[], now = new Date()): TrainPlan {
   const smoke = values.smoke;
   if (values.policy !== 'answer' && values.policy !== 'manager') throw new TrainUsageError(`--policy must be answer or manager, got "${values.policy}"`);
   if (values.device !== 'cpu' && values.device !== 'cuda') throw new TrainUsageError(`--device must be cpu or cuda, got "${values.device}"`);
-  if (values.reward !== 'em' && values.reward !== 'f1') throw new TrainUsageError(`--reward must be em (exact match, Memory-R1's) or f1 (token F1), got "${values.reward}"`);
-  if (values.export !== 'q8_0' && values.export !== 'f16' && values.export !== 'none') throw new TrainUsageError(`--export must be q8_0, f16 or none, got "${values.export}"`);
-  if (!(EVAL_SPLITS as readonly string[]).includes(values.split)) throw new TrainUsageError(`unknown split "${values.split}": Memory-R1's split is train (conv-26), val (conv-30), test (the other eight)`);
-  if (values.split !== 'train') throw new TrainUsageError(`--split ${values.split}: training uses the train split (conv-26) only; val and test are scored and never trained on`);
+  if (values.reward !== 'em' && values.reward !== 'f1')
+    throw new TrainUsageError(`--reward must be em (exact match, Memory-R1's) or f1 (token F1), got "${values.reward}"`);
+  if (values.export !== 'q8_0' && values.export !== 'f16' && values.export !== 'none')
+    throw new TrainUsageError(`--export must be q8_0, f16 or none, got "${values.export}"`);
+  if (!(EVAL_SPLITS as readonly string[]).includes(values.split))
+    throw new TrainUsageError(`unknown split "${values.split}": Memory-R1's split is train (conv-26), val (conv-30), test (the other eight)`);
+  if (values.split !== 'train')
+    throw new TrainUsageError(`--split ${values.split}: training uses the train split (conv-26) only; val and test are scored and never trained on`);
 
   const model = values.model ?? TEST_CHAT_GGUF_PATH;
   const looksLocal = model.endsWith('.gguf') || model.startsWith('.') || model.startsWith('/') || existsSync(model);
-  if (looksLocal && !existsSync(model)) throw new TrainUsageError(`--model ${model}: no such file or folder${model === TEST_CHAT_GGUF_PATH ? ' (run npm run models:fetch)' : ''}`);
+  if (looksLocal && !existsSync(model))
+    throw new TrainUsageError(`--model ${model}: no such file or folder${model === TEST_CHAT_GGUF_PATH ? ' (run npm run models:fetch)' : ''}`);
 
   const groupSize = whole('group-size', smoke ? '4' : values['group-size'], 2);
   const batch = whole('batch', smoke ? '4' : values.batch);
   // The manager trains on rows of a rollout file (offline): its batch is rows, not groups sampled here.
-  if (values.policy === 'answer' && batch % groupSize !== 0) throw new TrainUsageError(`--batch ${batch} must be a multiple of --group-size ${groupSize} (whole groups per step)`);
+  if (values.policy === 'answer' && batch % groupSize !== 0)
+    throw new TrainUsageError(`--batch ${batch} must be a multiple of --group-size ${groupSize} (whole groups per step)`);
   const lora = smoke || values.lora;
   const lr = values.lr === undefined ? (lora ? 1e-4 : 1e-5) : Number(values.lr);
   if (!(lr > 0 && lr < 1)) throw new TrainUsageError(`--lr must be a number between 0 and 1, got "${values.lr}"`);
 
   let rollouts: string | undefined;
   if (values.policy === 'manager') {
-    if (!values.rollouts) throw new TrainUsageError('--policy manager needs --rollouts <file.jsonl> (npm run eval -- rollouts --policy manager … --out file.jsonl)');
+    if (!values.rollouts)
+      throw new TrainUsageError('--policy manager needs --rollouts <file.jsonl> (npm run eval -- rollouts --policy manager … --out file.jsonl)');
     if (!existsSync(values.rollouts)) throw new TrainUsageError(`--rollouts ${values.rollouts}: no such file`);
     rollouts = values.rollouts;
   }
@@ -135,7 +142,8 @@ export function planTraining(argv: string[], now = new Date()): TrainPlan {
 
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const out = path.resolve(values.out ?? path.join(TRAIN_DIR, 'runs', `${smoke ? 'smoke' : values.policy}-${stamp}`));
-  if (existsSync(out) && readdirSync(out).length > 0) throw new TrainUsageError(`--out ${out} exists and is not empty: choose a new folder (nothing is overwritten)`);
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new TrainUsageError(`--out ${out} exists and is not empty: choose a new folder (nothing is overwritten)`);
 
   return {
     smoke,
@@ -187,7 +195,15 @@ export function answerTrainingRows(locomoJson: unknown, questions: number, memor
     if (rows.length >= questions) break;
     const prompt = evidencePrompt(byId.get(q.sampleId)!, q.question, q.evidence, memories);
     if (prompt.evidenceShown === 0) continue;
-    rows.push({ prompt: prompt.messages, ground_truth: q.gold, sample_id: q.sampleId, qa_index: q.index, category: q.category, evidence_shown: prompt.evidenceShown, prompt_version: ANSWER_PROMPT_VERSION });
+    rows.push({
+      prompt: prompt.messages,
+      ground_truth: q.gold,
+      sample_id: q.sampleId,
+      qa_index: q.index,
+      category: q.category,
+      evidence_shown: prompt.evidenceShown,
+      prompt_version: ANSWER_PROMPT_VERSION,
+    });
   }
   if (rows.length === 0) throw new TrainUsageError('no train question has evidence observations: is this a LoCoMo file with observations?');
   return rows;
@@ -281,7 +297,10 @@ async function main(): Promise<void> {
   try {
     plan = planTraining(process.argv.slice(2));
   } catch (error) {
-    if (error instanceof TrainUsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof TrainUsageError ||
+      (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       console.error(error.message);
       process.exit(2);
     }
@@ -299,7 +318,9 @@ async function main(): Promise<void> {
   else {
     const first = outcome.rewards[0] ?? 0;
     const last = outcome.rewards.at(-1) ?? 0;
-    console.log(`train: steps=${outcome.steps} reward_first=${first.toFixed(3)} reward_last=${last.toFixed(3)} gguf=${rel(outcome.gguf)} adapter=${rel(outcome.adapter)} log=${rel(path.join(plan.config.out, 'train-log.jsonl'))}`);
+    console.log(
+      `train: steps=${outcome.steps} reward_first=${first.toFixed(3)} reward_last=${last.toFixed(3)} gguf=${rel(outcome.gguf)} adapter=${rel(outcome.adapter)} log=${rel(path.join(plan.config.out, 'train-log.jsonl'))}`,
+    );
   }
 }
 

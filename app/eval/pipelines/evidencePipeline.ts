@@ -11,7 +11,7 @@
  */
 import { defaultAnswerMaxTokens } from '../../agent/answerAgent';
 import { parseAnswer } from '../../agent/parseAnswer';
-import { answerSchema, buildAnswerMessages, PROMPT_VERSION as ANSWER_PROMPT_VERSION, type AnswerMemoryLine } from '../../agent/prompts/answerPrompt';
+import { PROMPT_VERSION as ANSWER_PROMPT_VERSION, type AnswerMemoryLine, answerSchema, buildAnswerMessages } from '../../agent/prompts/answerPrompt';
 import { formatDay, parseSessionDate } from '../../lib/calendar';
 import type { ChatMessage, JsonSchema } from '../../llm/types';
 import { evidenceIds } from '../evalQuestions';
@@ -67,7 +67,10 @@ export function evidencePrompt(conversation: LocomoConversation, question: strin
   const random = seededRandom(hashString(`${conversation.sampleId}\u0000${question}`));
   const isEvidence = (o: LocomoObservation) => o.diaIds.some((d) => ids.has(d));
   const gold = conversation.observations.filter(isEvidence).slice(0, Math.max(1, Math.floor(memories / 2)));
-  const distractors = shuffled(conversation.observations.filter((o) => !isEvidence(o)), random).slice(0, memories - gold.length);
+  const distractors = shuffled(
+    conversation.observations.filter((o) => !isEvidence(o)),
+    random,
+  ).slice(0, memories - gold.length);
   const lines = shuffled([...gold, ...distractors], random).map((o, i) => ({ id: String(i), ...observationLine(o) }));
   const shownIds = lines.map((l) => l.id);
   return {
@@ -86,14 +89,23 @@ export const evidencePipeline: EvalPipeline = {
   async answer(question, ctx) {
     const qa = ctx.conversation.questions.find((q) => q.question === question);
     const prompt = evidencePrompt(ctx.conversation, question, qa?.evidence ?? []);
-    const result = await ctx.deps.llm.complete(prompt.messages, { maxTokens: prompt.maxTokens, temperature: 0, jsonSchema: prompt.schema, cacheKey: 'answer', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const result = await ctx.deps.llm.complete(prompt.messages, {
+      maxTokens: prompt.maxTokens,
+      temperature: 0,
+      jsonSchema: prompt.schema,
+      cacheKey: 'answer',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     const parsed = parseAnswer(result.text, prompt.shownIds);
     const problems = [...parsed.problems];
     if (!qa) problems.push('the question is not in the conversation: no evidence observations listed');
     if (result.finishReason === 'length') problems.push(`the reply was cut off at the ${prompt.maxTokens}-token limit`);
     return {
       prediction: parsed.answer,
-      context: prompt.messages.at(-1)!.content.split('\n').filter((l) => l.startsWith('- [')),
+      context: prompt.messages
+        .at(-1)!
+        .content.split('\n')
+        .filter((l) => l.startsWith('- [')),
       shown: prompt.shownIds.length,
       tokens: { calls: 1, promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens },
       problems,
