@@ -108,11 +108,16 @@ async function main() {
     await page.waitForFunction(() => document.title === 'ready');
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
     const load = () =>
-      page.evaluate(
-        ([u, t]) => (globalThis as unknown as { benchLoad: (...a: unknown[]) => Promise<{ threads: number }> }).benchLoad(u, t),
-        [`/models/${TEST_CHAT_GGUF_RELATIVE_PATH}`, threads] as const,
-      );
-    console.log(`answer: ${conv.sampleId}, ${conv.observations.length} observation facts, ${questions.length} questions, wllama ${threads} threads, max ${MAX_TOKENS} new tokens, ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      page.evaluate(([u, t]) => (globalThis as unknown as { benchLoad: (...a: unknown[]) => Promise<{ threads: number }> }).benchLoad(u, t), [
+        `/models/${TEST_CHAT_GGUF_RELATIVE_PATH}`,
+        threads,
+      ] as const);
+    console.log(
+      `answer: ${conv.sampleId}, ${conv.observations.length} observation facts, ${questions.length} questions, wllama ${threads} threads, max ${MAX_TOKENS} new tokens, ${os.availableParallelism()} cores, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
 
     const llm = pageClient(page);
     await load();
@@ -124,7 +129,10 @@ async function main() {
       const r = await llm.complete(buildBaselineAnswerMessages(q.question, shown), {
         maxTokens: MAX_TOKENS,
         temperature: 0,
-        jsonSchema: answerSchema(shown.map((m) => m.id), 'benchmark'),
+        jsonSchema: answerSchema(
+          shown.map((m) => m.id),
+          'benchmark',
+        ),
         cacheKey: 'answer',
       });
       baseline.push({
@@ -134,7 +142,9 @@ async function main() {
         recall: recallOf(q.evidence, listedTurns(retrieval.hits.map((h) => h.memory.id))),
         listed: shown.length,
       });
-      console.log(`baseline q${baseline.length}: ttft ${(llm.lastTtftMs / 1000).toFixed(1)} s, ${r.usage.promptTokens} prompt tokens (${r.usage.cachedTokens ?? 0} cached)`);
+      console.log(
+        `baseline q${baseline.length}: ttft ${(llm.lastTtftMs / 1000).toFixed(1)} s, ${r.usage.promptTokens} prompt tokens (${r.usage.cachedTokens ?? 0} cached)`,
+      );
     }
 
     await load();
@@ -163,7 +173,12 @@ async function main() {
     console.log(
       `evidence recall of the listed memories: baseline=${meanDefined(baseline.map((m) => m.recall)).toFixed(3)} new=${meanDefined(fresh.map((m) => m.recall)).toFixed(3)}; listed per question: baseline=${mean(baseline.map((m) => m.listed)).toFixed(1)} new=${mean(fresh.map((m) => m.listed)).toFixed(1)}`,
     );
-    console.log(`load average after the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average after the run: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log(
       `answer ttft_baseline_s=${tb.toFixed(2)} ttft_new_s=${tn.toFixed(2)} new_over_baseline=${(tn / tb).toFixed(3)} cached_ratio=${(sum(fresh.map((m) => m.cachedTokens)) / sum(fresh.map((m) => m.promptTokens))).toFixed(3)} tokens_ratio=${(mean(fresh.map((m) => m.promptTokens)) / mean(baseline.map((m) => m.promptTokens))).toFixed(3)}`,
     );

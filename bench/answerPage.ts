@@ -1,7 +1,8 @@
 // Loaded by bench/answer.html in headless Chromium: holds one wllama client (the app's) and answers the prompts
 // bench/answer.ts sends, timing the first token on the page's own clock.
-import { createWllamaClient, type WllamaClient } from '../app/llm/wllamaClient';
+
 import type { ChatMessage, CompletionOptions, CompletionResult } from '../app/llm/types';
+import { createWllamaClient, type WllamaClient } from '../app/llm/wllamaClient';
 
 export type PageCompletion = CompletionResult & { ttftMs: number };
 
@@ -17,7 +18,10 @@ async function complete(messages: ChatMessage[], options: Omit<CompletionOptions
   if (!client) throw new Error('no model loaded');
   const t0 = performance.now();
   let ttftMs = -1;
-  const result = await client.complete(messages, { ...options, onToken: () => (ttftMs < 0 ? (ttftMs = performance.now() - t0) : undefined) });
+  const onToken = () => {
+    if (ttftMs < 0) ttftMs = performance.now() - t0;
+  };
+  const result = await client.complete(messages, { ...options, onToken });
   return { ...result, ttftMs: ttftMs < 0 ? result.timings.totalMs : ttftMs };
 }
 

@@ -11,17 +11,18 @@
  * Prefill and decode come from each engine's own timers (llama.cpp's prompt_ms / predicted_ms in wllama; first
  * token and end of stream in node-llama-cpp).
  */
+
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { openBrowserBench } from './browserBench';
 import { buildAnswerMessages } from '../app/agent/prompts/answerPrompt';
-import { formatDay, parseSessionDate } from '../app/lib/calendar';
 import { parseLocomo } from '../app/eval/locomo';
+import { formatDay, parseSessionDate } from '../app/lib/calendar';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { ChatMessage } from '../app/llm/types';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH, TEST_CHAT_GGUF_RELATIVE_PATH } from '../scripts/test-models';
+import { openBrowserBench } from './browserBench';
 import type { BrowserEngineRun } from './enginesPage';
 
 const { values } = parseArgs({
@@ -155,7 +156,10 @@ async function benchBrowser(): Promise<{ one: Row; all: Row; threads: number }> 
 async function main() {
   assertTestModelsPresent();
   console.log(
-    `engines: ${path.basename(MODEL_PATH)}, ${values.prompt} prompt, ${RUNS} run(s) each, max ${MAX_TOKENS} new tokens, n_batch ${BATCH ?? 'default'}, n_ubatch ${UBATCH ?? 'default'}, ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    `engines: ${path.basename(MODEL_PATH)}, ${values.prompt} prompt, ${RUNS} run(s) each, max ${MAX_TOKENS} new tokens, n_batch ${BATCH ?? 'default'}, n_ubatch ${UBATCH ?? 'default'}, ${os.availableParallelism()} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   );
   const node = await benchNode();
   const { one, all, threads } = await benchBrowser();
@@ -166,8 +170,12 @@ async function main() {
       `${r.engine.padEnd(20)} ${fmt(r.loadMs, 0).padStart(7)}  ${String(r.promptTokens).padStart(10)}  ${String(r.completionTokens).padStart(7)}  ${fmt(r.prefillTokS).padStart(13)}  ${fmt(r.decodeTokS).padStart(12)}`,
     );
   }
-  console.log(`prefill ratios: node/wasm_${threads}t=${fmt(node.prefillTokS / all.prefillTokS, 2)} wasm_${threads}t/1t=${fmt(all.prefillTokS / one.prefillTokS, 2)}`);
-  console.log(`engines prefill wasm_over_native=${fmt(all.prefillTokS / node.prefillTokS, 3)} (wasm ${threads} threads ÷ node-llama-cpp, ${node.promptTokens} prompt tokens)`);
+  console.log(
+    `prefill ratios: node/wasm_${threads}t=${fmt(node.prefillTokS / all.prefillTokS, 2)} wasm_${threads}t/1t=${fmt(all.prefillTokS / one.prefillTokS, 2)}`,
+  );
+  console.log(
+    `engines prefill wasm_over_native=${fmt(all.prefillTokS / node.prefillTokS, 3)} (wasm ${threads} threads ÷ node-llama-cpp, ${node.promptTokens} prompt tokens)`,
+  );
   console.log(
     `engines decode_tok_s node=${fmt(node.decodeTokS)} wasm_1t=${fmt(one.decodeTokS)} wasm_nt=${fmt(all.decodeTokS)} wasm_nt_over_1t=${fmt(all.decodeTokS / one.decodeTokS, 2)}`,
   );

@@ -1,7 +1,8 @@
 // Loaded by bench/engines.html in headless Chromium: exposes one function that loads the GGUF through the app's
 // own wllama client with a given thread count and times one completion.
-import { createWllamaClient } from '../app/llm/wllamaClient';
+
 import type { ChatMessage } from '../app/llm/types';
+import { createWllamaClient } from '../app/llm/wllamaClient';
 
 export interface BrowserEngineRun {
   threads: number;
@@ -13,7 +14,14 @@ export interface BrowserEngineRun {
   decodeMs: number;
 }
 
-async function runWllama(url: string, threads: number, messages: ChatMessage[], maxTokens: number, batch: number | null, ubatch: number | null): Promise<BrowserEngineRun> {
+async function runWllama(
+  url: string,
+  threads: number,
+  messages: ChatMessage[],
+  maxTokens: number,
+  batch: number | null,
+  ubatch: number | null,
+): Promise<BrowserEngineRun> {
   const client = await createWllamaClient({
     modelId: 'bench',
     url,

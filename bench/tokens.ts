@@ -23,20 +23,22 @@ import { parseArgs } from 'node:util';
 import * as transformers from '@huggingface/transformers';
 import { getLlama } from 'node-llama-cpp';
 import { DEFAULT_MAX_LISTING_TOKENS, memoryDate } from '../app/agent/answerAgent';
-import { estimateListingTokens, listingKey, planListing, type ListingItem } from '../app/agent/answerAgentListing';
-import { buildAnswerMessages, type AnswerMemoryLine } from '../app/agent/prompts/answerPrompt';
-import { buildContextAnswerMessages } from '../app/eval/contextAnswerPrompt';
-import type { MemoryRecord } from '../app/memory/types';
+import { estimateListingTokens, type ListingItem, listingKey, planListing } from '../app/agent/answerAgentListing';
+import { type AnswerMemoryLine, buildAnswerMessages } from '../app/agent/prompts/answerPrompt';
 import { buildFactExtractionMessages } from '../app/agent/prompts/factExtractionPrompt';
 import { buildMemoryUpdateMessages } from '../app/agent/prompts/memoryUpdatePrompt';
-import { formatDay, parseSessionDate } from '../app/lib/calendar';
 import { createEmbedder } from '../app/embed/embedder';
-import { parseLocomo, turnText, type LocomoConversation } from '../app/eval/locomo';
+import { buildContextAnswerMessages } from '../app/eval/contextAnswerPrompt';
+import { type LocomoConversation, parseLocomo, turnText } from '../app/eval/locomo';
+import { formatDay, parseSessionDate } from '../app/lib/calendar';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
+import type { MemoryRecord } from '../app/memory/types';
 import { createVectorIndex } from '../app/memory/vectorIndex';
 import { assertTestModelsPresent, LOCAL_TRANSFORMERS_DIR, TEST_CHAT_GGUF_PATH } from '../scripts/test-models';
 
-const { values } = parseArgs({ options: { data: { type: 'string', default: path.resolve(import.meta.dirname, '../../shared/datasets/locomo/locomo-dev.json') } } });
+const { values } = parseArgs({
+  options: { data: { type: 'string', default: path.resolve(import.meta.dirname, '../../shared/datasets/locomo/locomo-dev.json') } },
+});
 
 const CATEGORY_NAMES: Record<number, string> = {
   1: 'code 1: multi-hop (Mem0/Memory-R1: single-hop)',
@@ -63,7 +65,8 @@ async function main() {
   const count = (messages: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => llm.countPromptTokens(messages);
   // Token sequences for the shared-prefix count (the chat template adds the same tokens around each message).
   const tokenizer = await (await getLlama({ gpu: false, build: 'never' })).loadModel({ modelPath: TEST_CHAT_GGUF_PATH, vocabOnly: true });
-  const tokens = (messages: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) => tokenizer.tokenize(messages.map((m) => `${m.role}\n${m.content}`).join('\n'));
+  const tokens = (messages: Parameters<NodeLlamaCppClient['countPromptTokens']>[0]) =>
+    tokenizer.tokenize(messages.map((m) => `${m.role}\n${m.content}`).join('\n'));
   const replay = { prompt: 0, cached: 0, questions: 0, listed: 0, estimated: 0, real: 0 };
 
   const byCategory = new Map<number, Counts>();
@@ -101,8 +104,18 @@ async function main() {
       const hits = conv.speakers.flatMap((speaker) => bank.search(qv, { k: PER_SPEAKER_K, namespaces: [speaker] }));
       hits.sort((a, b) => b.score - a.score);
       const retrieved: ListingItem[] = hits.map((h) => ({ memory: records[Number(h.id)]!, score: h.score, ranks: { dense: 1 }, retrieved: true }));
-      const lines = (items: readonly ListingItem[]): AnswerMemoryLine[] => items.map((item, i) => ({ id: String(i), date: memoryDate(item.memory), text: item.memory.text }));
-      const single = planListing({ retrieved, previous: [], stillCurrent: new Set(), reuse: false, maxListingTokens: DEFAULT_MAX_LISTING_TOKENS, budgetTokens: null, minListed: 5, dateOf: memoryDate });
+      const lines = (items: readonly ListingItem[]): AnswerMemoryLine[] =>
+        items.map((item, i) => ({ id: String(i), date: memoryDate(item.memory), text: item.memory.text }));
+      const single = planListing({
+        retrieved,
+        previous: [],
+        stillCurrent: new Set(),
+        reuse: false,
+        maxListingTokens: DEFAULT_MAX_LISTING_TOKENS,
+        budgetTokens: null,
+        minListed: 5,
+        dateOf: memoryDate,
+      });
       const c = into.get(q.category) ?? { full: [], ours: [] };
       c.full.push(count(buildContextAnswerMessages('Conversation', fullLines, q.question)));
       c.ours.push(count(buildAnswerMessages({ question: q.question, memories: lines(single.listed), mode: 'benchmark', format: 'json' })));
@@ -143,8 +156,13 @@ async function main() {
       const mine = factsOfTurn.get(turn.diaId) ?? [];
       if (mine.length > 0) {
         const candidates = new Map<string, number>();
-        for (const i of mine) for (const h of seen.search(vectorOf(i), { k: MANAGER_PER_FACT_K, namespaces: [facts[i]!.speaker] })) candidates.set(h.id, Math.max(candidates.get(h.id) ?? -1, h.score));
-        const shown = [...candidates].sort((a, b) => b[1] - a[1]).slice(0, MANAGER_MAX_CANDIDATES).map(([id]) => facts[Number(id)]!.fact);
+        for (const i of mine)
+          for (const h of seen.search(vectorOf(i), { k: MANAGER_PER_FACT_K, namespaces: [facts[i]!.speaker] }))
+            candidates.set(h.id, Math.max(candidates.get(h.id) ?? -1, h.score));
+        const shown = [...candidates]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, MANAGER_MAX_CANDIDATES)
+          .map(([id]) => facts[Number(id)]!.fact);
         tokens += count(buildMemoryUpdateMessages({ memories: shown, facts: mine.map((i) => facts[i]!.fact) }));
         for (const i of mine) seen.upsert(String(i), facts[i]!.speaker, vectorOf(i));
       }
@@ -153,16 +171,22 @@ async function main() {
   }
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  console.log(`bench:tokens on ${path.basename(values.data!)}: ${conversations.length} conversation(s); tokenizer SmolLM2-135M-Instruct (chat template included)`);
+  console.log(
+    `bench:tokens on ${path.basename(values.data!)}: ${conversations.length} conversation(s); tokenizer SmolLM2-135M-Instruct (chat template included)`,
+  );
   console.log('bank: LoCoMo observation facts (stand-in for a good Memory Manager), bge-small-en-v1.5, 30 per speaker');
   console.log('category                                            questions   full   ours   ratio');
   const all: Counts = { full: [], ours: [] };
   for (const [cat, c] of [...byCategory].sort((a, b) => a[0] - b[0])) {
     all.full.push(...c.full);
     all.ours.push(...c.ours);
-    console.log(`${(CATEGORY_NAMES[cat] ?? `code ${cat}`).padEnd(50)} ${String(c.full.length).padStart(9)} ${mean(c.full).toFixed(0).padStart(6)} ${mean(c.ours).toFixed(0).padStart(6)}  ${(mean(c.ours) / mean(c.full)).toFixed(3)}`);
+    console.log(
+      `${(CATEGORY_NAMES[cat] ?? `code ${cat}`).padEnd(50)} ${String(c.full.length).padStart(9)} ${mean(c.full).toFixed(0).padStart(6)} ${mean(c.ours).toFixed(0).padStart(6)}  ${(mean(c.ours) / mean(c.full)).toFixed(3)}`,
+    );
   }
-  console.log(`${'overall'.padEnd(50)} ${String(all.full.length).padStart(9)} ${mean(all.full).toFixed(0).padStart(6)} ${mean(all.ours).toFixed(0).padStart(6)}  ${(mean(all.ours) / mean(all.full)).toFixed(3)}`);
+  console.log(
+    `${'overall'.padEnd(50)} ${String(all.full.length).padStart(9)} ${mean(all.full).toFixed(0).padStart(6)} ${mean(all.ours).toFixed(0).padStart(6)}  ${(mean(all.ours) / mean(all.full)).toFixed(3)}`,
+  );
   console.log(`memory manager per turn: ${mean(managerPerTurn).toFixed(0)} prompt tokens (fact extraction + memory update), ${managerPerTurn.length} turns`);
   const full = mean(all.full);
   const ours = mean(all.ours);
@@ -171,7 +195,9 @@ async function main() {
     `replay across questions (listing cap ${DEFAULT_MAX_LISTING_TOKENS} estimated tokens): ${replay.questions} questions, ${(replay.listed / replay.questions).toFixed(1)} memories listed on average, ` +
       `listing tokens estimated/real=${(replay.estimated / replay.real).toFixed(2)}`,
   );
-  console.log(`cache replay: prompt_tokens=${(replay.prompt / replay.questions).toFixed(0)} cached_tokens=${(replay.cached / replay.questions).toFixed(0)} cached_ratio=${(replay.cached / replay.prompt).toFixed(3)}`);
+  console.log(
+    `cache replay: prompt_tokens=${(replay.prompt / replay.questions).toFixed(0)} cached_tokens=${(replay.cached / replay.questions).toFixed(0)} cached_ratio=${(replay.cached / replay.prompt).toFixed(3)}`,
+  );
   await llm.dispose();
   await tokenizer.dispose();
   await embedder.dispose();

@@ -87,7 +87,11 @@ describe('Answer Agent on the real models', () => {
     const first = await agent.answer({ question: fixtures.cases[0]!.question, namespaces: NAMESPACES, mode: 'benchmark' });
     const second = await agent.answer({ question: fixtures.cases[1]!.question, namespaces: NAMESPACES, mode: 'benchmark' });
     expect(second.candidates.map((c) => c.memory.id)).toEqual(first.candidates.map((c) => c.memory.id));
-    expect(second.considered).toEqual({ listed: storedIds.length, available: storedIds.length, why: `${storedIds.length} of ${storedIds.length} memories (the whole bank fits)` });
+    expect(second.considered).toEqual({
+      listed: storedIds.length,
+      available: storedIds.length,
+      why: `${storedIds.length} of ${storedIds.length} memories (the whole bank fits)`,
+    });
     // Everything but the question (and the template's closing tokens) came from the cache.
     const questionTokens = Math.ceil(fixtures.cases[1]!.question.length / 2);
     expect(second.usage.cachedTokens).toBeGreaterThanOrEqual(second.usage.promptTokens - questionTokens - 8);

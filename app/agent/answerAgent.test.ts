@@ -3,12 +3,12 @@
  * the flow, not the model; answerAgent.integration.test.ts runs the real one).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import type { MemoryBank } from '../memory/memoryBank';
+import { MANUAL_PROPOSER } from '../memory/types';
 import { createAnswerAgent, memoryDate } from './answerAgent';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
-import { MANUAL_PROPOSER } from '../memory/types';
 
 let bank: MemoryBank;
 let caroline: string[];
@@ -16,7 +16,12 @@ let melanie: string[];
 
 beforeEach(async () => {
   bank = await openAgentTestBank();
-  const seed = (ns: string, items: [string, string?][]) => seedMemories(bank, ns, items.map(([text, eventTime]) => ({ text, embedding: hashingEmbedding(text), ...(eventTime ? { eventTime } : {}) })));
+  const seed = (ns: string, items: [string, string?][]) =>
+    seedMemories(
+      bank,
+      ns,
+      items.map(([text, eventTime]) => ({ text, embedding: hashingEmbedding(text), ...(eventTime ? { eventTime } : {}) })),
+    );
   caroline = await seed('user:caroline', [
     ['Caroline went to an LGBTQ support group on 7 May 2023.', '2023-05-07'],
     ['Caroline is researching adoption agencies.', '2023-05-25'],
@@ -44,7 +49,13 @@ describe('Answer Agent', () => {
     expect(result.candidates.map((c) => c.shortId)).toEqual(['0', '1', '2']);
     expect(result.candidates[0]!.memory.id).toBe(caroline[0]);
     expect(result.usedMemoryIds).toEqual([caroline[0]]);
-    expect(result).toMatchObject({ markerFound: true, replyForm: 'json', rendered: '0 **Answer:** 7 May 2023', model: 'scripted-test-model', promptVersion: 'answer-v2' });
+    expect(result).toMatchObject({
+      markerFound: true,
+      replyForm: 'json',
+      rendered: '0 **Answer:** 7 May 2023',
+      model: 'scripted-test-model',
+      promptVersion: 'answer-v2',
+    });
     expect(result.considered).toEqual({ listed: 3, available: 3, why: '3 of 3 memories (the whole bank fits)' });
     expect(result.usage.calls).toBe(1);
     expect(result.usage.promptTokens).toBeGreaterThan(0);
@@ -62,7 +73,12 @@ describe('Answer Agent', () => {
     const llm = createScriptedLlmClient(['{"memory_ids":["1","3"],"answer":"camping"}']);
     const agent = createAnswerAgent({ llm, embedder: createHashingEmbedder(), bank, reuseAcrossQuestions: false });
 
-    const result = await agent.answer({ question: 'What are Melanie and Caroline planning?', namespaces: ['user:caroline', 'user:melanie'], perNamespaceK: 2, mode: 'benchmark' });
+    const result = await agent.answer({
+      question: 'What are Melanie and Caroline planning?',
+      namespaces: ['user:caroline', 'user:melanie'],
+      perNamespaceK: 2,
+      mode: 'benchmark',
+    });
 
     const byNamespace = (ns: string) => result.candidates.filter((c) => c.memory.namespace === ns).length;
     expect(byNamespace('user:caroline')).toBe(2);
@@ -138,7 +154,11 @@ describe('Answer Agent: listing for the prompt cache and the latency budget', ()
   it('lists a bank that fits whole and in the same order, so the next question only adds itself', async () => {
     const llm = createScriptedLlmClient([json, json]);
     const agent = createAnswerAgent({ llm, embedder: createHashingEmbedder(), bank });
-    const first = await agent.answer({ question: 'When did Caroline go to the support group?', namespaces: ['user:caroline', 'user:melanie'], mode: 'benchmark' });
+    const first = await agent.answer({
+      question: 'When did Caroline go to the support group?',
+      namespaces: ['user:caroline', 'user:melanie'],
+      mode: 'benchmark',
+    });
     const second = await agent.answer({ question: 'What is Melanie planning?', namespaces: ['user:caroline', 'user:melanie'], mode: 'benchmark' });
     expect(first.candidates).toHaveLength(5);
     expect(second.candidates.map((c) => c.memory.id)).toEqual(first.candidates.map((c) => c.memory.id));
@@ -177,7 +197,13 @@ describe('Answer Agent: listing for the prompt cache and the latency budget', ()
     const agent = createAnswerAgent({ llm, embedder: createHashingEmbedder(), bank, maxListingTokens: 400, latencyBudgetS: 0 });
     const first = await agent.answer({ question: 'When did Dana go hiking?', namespaces: ['user:dana'], mode: 'benchmark', k: 8 });
     const gone = first.candidates[0]!.memory;
-    const deleted = await bank.apply({ namespace: 'user:dana', ops: [{ op: 'DELETE', id: gone.id }], candidateIds: [gone.id], turnId: null, proposer: MANUAL_PROPOSER });
+    const deleted = await bank.apply({
+      namespace: 'user:dana',
+      ops: [{ op: 'DELETE', id: gone.id }],
+      candidateIds: [gone.id],
+      turnId: null,
+      proposer: MANUAL_PROPOSER,
+    });
     expect(deleted.ok).toBe(true);
     const second = await agent.answer({ question: 'When did Dana play chess?', namespaces: ['user:dana'], mode: 'benchmark', k: 8 });
     expect(second.candidates.map((c) => c.memory.id)).not.toContain(gone.id);
@@ -195,7 +221,14 @@ describe('Answer Agent: listing for the prompt cache and the latency budget', ()
     expect(cut.considered.listed).toBeLessThan(30);
     expect(cut.considered.listed).toBeGreaterThanOrEqual(5);
     expect(cut.considered.why).toBe(`${cut.considered.listed} of 30 retrieved memories: the 10 s latency budget at ~12 tok/s prefill`);
-    const off = createAnswerAgent({ llm, embedder: createHashingEmbedder(), bank, prefillTokensPerSecond: () => 12, latencyBudgetS: 0, reuseAcrossQuestions: false });
+    const off = createAnswerAgent({
+      llm,
+      embedder: createHashingEmbedder(),
+      bank,
+      prefillTokensPerSecond: () => 12,
+      latencyBudgetS: 0,
+      reuseAcrossQuestions: false,
+    });
     const all = await off.answer({ question: 'When did Dana go hiking?', namespaces: ['user:dana'], mode: 'benchmark', k: 30 });
     expect(all.considered).toEqual({ listed: 30, available: 30, why: '30 of 30 retrieved memories' });
     // The budget kept the best: every listed memory scores at least as high as every one it left out.

@@ -11,25 +11,25 @@
  * Pure TypeScript: the model, the embedder and the bank are passed in; runs in Node and in the browser.
  */
 import type { Embedder } from '../embed/embedder';
+import { formatDay, parseSessionDate } from '../lib/calendar';
 import type { LLMClient } from '../llm/types';
+import type { MemoryBank } from '../memory/memoryBank';
 import type { MemoryRecord, Namespace } from '../memory/types';
+import type { RetrieverRanks } from '../retrieval/fusion';
+import { chronologicalCompare, estimateListingTokens, estimateMemoryTokens, type ListingItem, listingKey, planListing } from './answerAgentListing';
 import type { ModelCall, UsageTotals } from './modelCalls';
 import { totalUsage } from './modelCalls';
-import { parseAnswer, type ParsedAnswer } from './parseAnswer';
+import { type ParsedAnswer, parseAnswer } from './parseAnswer';
 import {
+  PROMPT_VERSION as ANSWER_PROMPT_VERSION,
+  type AnswerFormat,
+  type AnswerMode,
   answerSchema,
   buildAnswerMessages,
   MAX_ANSWER_LENGTH,
-  PROMPT_VERSION as ANSWER_PROMPT_VERSION,
   renderAnswerWithMarker,
-  type AnswerFormat,
-  type AnswerMode,
 } from './prompts/answerPrompt';
-import { formatDay, parseSessionDate } from '../lib/calendar';
-import { retrieveForQuestion, type MemorySearch, type RetrievalMode } from './retrieveMemories';
-import type { RetrieverRanks } from '../retrieval/fusion';
-import type { MemoryBank } from '../memory/memoryBank';
-import { chronologicalCompare, estimateListingTokens, estimateMemoryTokens, listingKey, planListing, type ListingItem } from './answerAgentListing';
+import { type MemorySearch, type RetrievalMode, retrieveForQuestion } from './retrieveMemories';
 
 export { ANSWER_PROMPT_VERSION };
 
@@ -173,7 +173,12 @@ async function bankThatFits(bank: AnswerAgentDeps['bank'], namespaces: readonly 
 }
 
 /** Which earlier-listed memories still exist unchanged in these namespaces (without the bank's database: the retrieved ones). */
-async function stillCurrent(bank: AnswerAgentDeps['bank'], previous: readonly MemoryRecord[], namespaces: readonly Namespace[], retrieved: readonly ListingItem[]): Promise<Set<string>> {
+async function stillCurrent(
+  bank: AnswerAgentDeps['bank'],
+  previous: readonly MemoryRecord[],
+  namespaces: readonly Namespace[],
+  retrieved: readonly ListingItem[],
+): Promise<Set<string>> {
   if (previous.length === 0) return new Set();
   if (!bank.db) return new Set(retrieved.map((item) => listingKey(item.memory)));
   const allowed = new Set(namespaces);

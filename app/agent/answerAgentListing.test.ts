@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MemoryRecord } from '../memory/types';
-import { estimateListingTokens, listingKey, planListing, type ListingInput, type ListingItem } from './answerAgentListing';
+import { estimateListingTokens, type ListingInput, type ListingItem, listingKey, planListing } from './answerAgentListing';
 
 const memory = (n: number, day = 1 + (n % 20)): MemoryRecord => ({
   id: `m${String(n).padStart(3, '0')}`,

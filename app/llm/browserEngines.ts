@@ -42,7 +42,10 @@ export async function loadChatModel(options: LoadChatModelOptions): Promise<Load
       threads: caps.crossOriginIsolated ? caps.hardwareConcurrency : 1,
       ...(onCpu ? { gpuLayers: 0 } : {}),
       onProgress: ({ loaded, total }) =>
-        onProgress?.({ fraction: total > 0 ? loaded / total : null, text: `Downloading ${entry.id}: ${Math.round(loaded / 1e6)} / ${Math.round(total / 1e6)} MB` }),
+        onProgress?.({
+          fraction: total > 0 ? loaded / total : null,
+          text: `Downloading ${entry.id}: ${Math.round(loaded / 1e6)} / ${Math.round(total / 1e6)} MB`,
+        }),
       ...(signal ? { signal } : {}),
     });
     return {

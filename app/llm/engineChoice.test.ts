@@ -5,7 +5,16 @@ import { CATALOG } from './catalog';
 import { availableModels, chooseEngine, chooseWllamaBackend } from './engineChoice';
 
 function gpu(overrides: Partial<WebGPUInfo>): WebGPUInfo {
-  const base = { vendor: 'nvidia', architecture: 'ampere', description: '', isFallbackAdapter: false, shaderF16: true, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30, ...overrides };
+  const base = {
+    vendor: 'nvidia',
+    architecture: 'ampere',
+    description: '',
+    isFallbackAdapter: false,
+    shaderF16: true,
+    maxBufferSize: 2 ** 31,
+    maxStorageBufferBindingSize: 2 ** 30,
+    ...overrides,
+  };
   return { ...base, isSoftware: isSoftwareAdapter(base) };
 }
 

@@ -26,7 +26,10 @@ export function chooseEngine(caps: Capabilities, override?: BrowserEngine): Engi
   const gpu = caps.webgpu;
   if (override === 'webllm') {
     if (!gpu) {
-      return { ...chooseEngine(caps), reason: `web-llm needs WebGPU, which is not available: ${caps.webgpuProblem ?? 'no adapter'} Using llama.cpp (wllama) on the CPU instead.` };
+      return {
+        ...chooseEngine(caps),
+        reason: `web-llm needs WebGPU, which is not available: ${caps.webgpuProblem ?? 'no adapter'} Using llama.cpp (wllama) on the CPU instead.`,
+      };
     }
     return {
       engine: 'webllm',
@@ -64,9 +67,19 @@ export function chooseEngine(caps: Capabilities, override?: BrowserEngine): Engi
     };
   }
   if (gpu.shaderF16) {
-    return { engine: 'webllm', variant: 'q4f16', reason: `WebGPU with shader-f16 on ${describeAdapter(caps)}: web-llm runs q4f16 builds on the GPU.`, overridden: false };
+    return {
+      engine: 'webllm',
+      variant: 'q4f16',
+      reason: `WebGPU with shader-f16 on ${describeAdapter(caps)}: web-llm runs q4f16 builds on the GPU.`,
+      overridden: false,
+    };
   }
-  return { engine: 'webllm', variant: 'q4f32', reason: `WebGPU without shader-f16 on ${describeAdapter(caps)}: web-llm runs q4f32 builds on the GPU.`, overridden: false };
+  return {
+    engine: 'webllm',
+    variant: 'q4f32',
+    reason: `WebGPU without shader-f16 on ${describeAdapter(caps)}: web-llm runs q4f32 builds on the GPU.`,
+    overridden: false,
+  };
 }
 
 export interface WllamaBackend {

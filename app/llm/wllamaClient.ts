@@ -1,9 +1,9 @@
 import type { Wllama } from '@wllama/wllama';
 // Self-hosted: a `?url` import only emits the file as an asset of our own origin; wllama's JS stays lazy below.
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
+import { SerialQueue } from '../lib/serialQueue';
 import type { CollectedChatStream } from './chatStream';
 import { collectChatStream } from './chatStream';
-import { SerialQueue } from '../lib/serialQueue';
 import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
 import { assertValidOptions, LLMError } from './types';
 
@@ -181,9 +181,7 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
       // Keep llama.cpp's prompt cache on: calls that share a prompt prefix skip re-reading it (off only when a
       // benchmark asks). `opts.cacheKey` needs no mapping: llama.cpp routes a prompt to its most similar slot.
       cache_prompt: opts.cachePrompt ?? true,
-      ...(opts.jsonSchema
-        ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'output', schema: opts.jsonSchema, strict: true } } }
-        : {}),
+      ...(opts.jsonSchema ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'output', schema: opts.jsonSchema, strict: true } } } : {}),
       ...(opts.signal ? { abortSignal: opts.signal } : {}),
     };
     type Usage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } };

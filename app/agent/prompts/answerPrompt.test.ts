@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../parseAnswer';
-import { buildAnswerMessages, memoryListing, type AnswerMemoryLine } from './answerPrompt';
+import { type AnswerMemoryLine, buildAnswerMessages, memoryListing } from './answerPrompt';
 import { promptLine } from './promptText';
 
 /** Reads a listing back: date headings (`7 May 2023:`, or `8 May:` within the same year) and `<id> <text>` lines. */
