@@ -49,8 +49,6 @@ export class MemoryDB extends Dexie {
   }
 }
 
-export const MEMORY_TABLES = ['memories', 'memoryHistory', 'turns'] as const;
-
 /**
  * Every table that holds the user's data: export, import and wipe cover exactly these (a table added here is
  * exported and wiped without further edits). Namespaced tables' rows carry a `namespace`; the others are global.

@@ -180,8 +180,3 @@ void agree;
 type Assignable<A, B> = [A] extends [B] ? true : false;
 const assignable: [Assignable<v.InferOutput<typeof opEventRowSchema>, OpEventRecord>, Assignable<v.InferOutput<typeof evalRunRowSchema>, EvalRunRecord>] = [true, true];
 void assignable;
-
-/** The first issue of a failed row, as field and message. */
-export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { field: string; message: string }[] {
-  return issues.map((issue) => ({ field: v.getDotPath(issue) ?? '(row)', message: issue.message }));
-}
