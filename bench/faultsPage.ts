@@ -14,7 +14,7 @@ import { dumpBankBytes, snapshotBank } from '../app/memory/faults/bankSnapshot';
 import { checkBank, type BankProblem } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
 import { malformedImports } from '../app/memory/faults/malformedImports';
-import { malformedReplies } from '../app/memory/faults/malformedModelOutputs';
+import { malformedReplies } from '../app/agent/testing/malformedModelOutputs';
 import { applyPlanToModel, createBatchGenerator, toMemoryOpBatch, type BatchMix, type PlannedBatch } from '../app/memory/faults/opBatches';
 import { MemoryBank } from '../app/memory/memoryBank';
 import { createRetrievalClient } from '../app/memory/retrievalClient';

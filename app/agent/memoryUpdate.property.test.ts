@@ -6,14 +6,14 @@
  * - every generated valid reply is applied, and its UPDATE / DELETE / NONE land on exactly the real memories the
  *   short ids named.
  * The model's replies are generated (the arbitraries the fault harness also runs in the browser,
- * app/memory/faults/malformedModelOutputs.ts), the bank (fake-indexeddb + the exact vector index) is real.
+ * app/agent/testing/malformedModelOutputs.ts), the bank (fake-indexeddb + the exact vector index) is real.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryBank } from '../memory/memoryBank';
 import { dumpBank } from '../memory/testing/bankFixtures';
 import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn, type ShownMemory } from './memoryManager';
-import { FACTS_PER_TURN, json, malformedReplyArbitrary, SHOWN_SHORT_IDS, validEntries } from '../memory/faults/malformedModelOutputs';
+import { FACTS_PER_TURN, json, malformedReplyArbitrary, SHOWN_SHORT_IDS, validEntries } from './testing/malformedModelOutputs';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
 import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';

@@ -6,7 +6,7 @@
  * them with fc.sample, so a seed gives the same replies everywhere. Assumes the manager was shown 3 memories ("0", "1", "2") and 2 facts.
  */
 import fc from 'fast-check';
-import { MEMORY_EVENTS } from '../../agent/prompts/memoryUpdatePrompt';
+import { MEMORY_EVENTS } from '../prompts/memoryUpdatePrompt';
 
 export interface MalformedReply {
   kind: string;
