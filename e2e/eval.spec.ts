@@ -35,7 +35,12 @@ test('the Evaluation page runs RAG and full context on 3 questions of conv-30 an
   await expect(page.getByTestId('eval-pipeline-rag')).toBeChecked();
   await page.getByTestId('eval-pipeline-ours').uncheck();
   await page.getByTestId('eval-pipeline-full').check();
-  await page.getByTestId('eval-judge').uncheck();
+  // The judge is chosen, never implied: none here.
+  await expect(page.getByTestId('eval-judge')).toHaveValue('none');
+  // Off by default (reproducible runs); on here, as a user trading reproducibility for speed would: in wllama on
+  // shared cores the re-read prompts can push this run past its limit.
+  await expect(page.getByTestId('eval-prompt-cache')).not.toBeChecked();
+  await page.getByTestId('eval-prompt-cache').check();
   await expect(page.getByTestId('eval-plan')).toContainText('3 questions × 2 pipelines');
 
   await page.getByTestId('eval-run').click();
@@ -59,6 +64,28 @@ test('the Evaluation page runs RAG and full context on 3 questions of conv-30 an
   for (const j of await rows.locator('td:last-child').allTextContents()) expect(j).toBe('–');
   await expect(page.getByTestId('eval-summary').locator('tr[data-pipeline="rag"] td').nth(6)).toHaveText('–');
   await expect(page.getByTestId('eval-download')).toBeVisible();
+  await expect(page.getByTestId('eval-run-info')).toContainText('judge: none (no J); prompt cache on');
+
+  // The run is stored in the app's database and listed; a second stored run (the same record under another model
+  // name, as a trained model's run would be) can be set beside it.
+  const runRows = page.getByTestId('eval-run-row');
+  await expect(runRows).toHaveCount(1);
+  await expect(runRows.first().getByTestId('eval-run-status')).toHaveText('done');
+  await page.evaluate(async () => {
+    const db = globalThis.memoryR1!.bank.db;
+    const [run] = await db.evalRuns.toArray();
+    await db.evalRuns.add({ ...run!, id: `${run!.id}-trained`, startedAt: run!.startedAt + 1, config: { ...(run!.config as object), model: 'trained-model' } });
+  });
+  await expect(runRows).toHaveCount(2);
+  await runRows.nth(0).getByTestId('eval-run-compare').check();
+  await runRows.nth(1).getByTestId('eval-run-compare').check();
+  const compare = page.getByTestId('eval-compare');
+  await expect(compare).toContainText('B: trained-model');
+  // Same answers, so every difference is 0.0; J was not measured.
+  await expect(compare.locator('tr[data-pipeline="rag"][data-metric="F1"] td').nth(4)).toHaveText('+0.0');
+  await expect(compare.locator('tr[data-pipeline="rag"][data-metric="J"] td').nth(4)).toHaveText('–');
+  await runRows.nth(1).getByTestId('eval-run-open').click();
+  await expect(page.getByTestId('eval-run-detail').getByTestId('eval-results').locator('tbody tr')).toHaveCount(6);
 
   // The runner's bank is its own database: the user's memory bank is untouched.
   const userMemories = await page.evaluate(() => globalThis.memoryR1!.bank.db.memories.count());
