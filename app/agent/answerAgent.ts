@@ -162,11 +162,12 @@ const measuredRates = new WeakMap<LLMClient, number>();
 
 /** The whole bank of these namespaces, oldest first, when its listing fits the cap; else null. */
 async function bankThatFits(bank: AnswerAgentDeps['bank'], namespaces: readonly Namespace[], maxListingTokens: number): Promise<MemoryRecord[] | null> {
-  if (!bank.db) return null;
-  const table = bank.db.memories.where('namespace').anyOf([...namespaces]);
-  // A memory line is never under ~6 tokens: a bank that cannot fit is not loaded.
-  if ((await table.count()) * 6 > maxListingTokens) return null;
-  const all = (await table.toArray()).sort(chronologicalCompare);
+  const db = bank.db;
+  if (!db) return null;
+  // A memory line is never under ~6 tokens: a bank that cannot fit is not loaded. One query per namespace.
+  const counts = await Promise.all(namespaces.map((ns) => db.memories.where('namespace').equals(ns).count()));
+  if (counts.reduce((a, b) => a + b, 0) * 6 > maxListingTokens) return null;
+  const all = (await Promise.all(namespaces.map((ns) => db.memories.where('namespace').equals(ns).toArray()))).flat().sort(chronologicalCompare);
   if (all.length === 0) return null;
   const items = all.map((memory) => ({ memory, score: 0, ranks: {}, retrieved: true }));
   return estimateListingTokens(items, memoryDate) <= maxListingTokens ? all : null;
