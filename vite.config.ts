@@ -1,9 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
+import react from '@vitejs/plugin-react';
 import type { Connect, Plugin } from 'vite';
 import { defineConfig } from 'vite';
-import react from '@vitejs/plugin-react';
-import { contentSecurityPolicy, splitSources, type PolicyOptions } from './app/security/contentSecurityPolicy';
+import { contentSecurityPolicy, type PolicyOptions, splitSources } from './app/security/contentSecurityPolicy';
 
 // wllama's multi-threaded WASM and onnxruntime-web's threads need SharedArrayBuffer, which browsers only give
 // to cross-origin-isolated pages.

@@ -3,7 +3,7 @@
  * Debian's Chromium. File watching and HMR are off so an edit elsewhere in the tree cannot reload a page mid-run.
  */
 import path from 'node:path';
-import { chromium, type Browser } from '@playwright/test';
+import { type Browser, chromium } from '@playwright/test';
 import { createServer } from 'vite';
 
 export interface BrowserBench {
@@ -25,7 +25,14 @@ export async function openBrowserBench(options: { webgpu?: boolean } = {}): Prom
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // Without the background-networking flags Chromium keeps dialling services a closed network refuses.
-    args: [...(options.webgpu ? ['--enable-unsafe-webgpu'] : []), '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    args: [
+      ...(options.webgpu ? ['--enable-unsafe-webgpu'] : []),
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   });
   return {
     origin: `http://localhost:${port}`,

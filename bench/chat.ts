@@ -15,7 +15,12 @@ import { openBrowserBench } from './browserBench';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
 const ROUNDS = Math.max(1, Number(values.rounds));
-const STATEMENTS = ['I adopted a dog named Buddy last week.', 'My sister Anna lives in Lyon and works as a nurse.', 'I started learning Japanese in March.', 'My favourite food is ramen.'];
+const STATEMENTS = [
+  'I adopted a dog named Buddy last week.',
+  'My sister Anna lives in Lyon and works as a nurse.',
+  'I started learning Japanese in March.',
+  'My favourite food is ramen.',
+];
 const QUESTION = 'What do you remember about me?';
 
 function median(xs: number[]): number {
@@ -81,11 +86,15 @@ async function main() {
         const m = await measure(page, STATEMENTS[(2 * round + (isBusy ? 1 : 0)) % STATEMENTS.length]!, isBusy);
         (isBusy ? busy : idle).push(m.ttftMs);
         if (isBusy) preempted.push(m.preemptedManager);
-        console.log(`round ${round + 1} ${isBusy ? 'busy' : 'idle'}: ttft_ms=${m.ttftMs.toFixed(0)} answer_wall_ms=${m.answerWallMs.toFixed(0)} answer_model_ms=${m.answerModelMs.toFixed(0)}${isBusy ? ` manager_cut_off=${m.preemptedManager}` : ''}`);
+        console.log(
+          `round ${round + 1} ${isBusy ? 'busy' : 'idle'}: ttft_ms=${m.ttftMs.toFixed(0)} answer_wall_ms=${m.answerWallMs.toFixed(0)} answer_model_ms=${m.answerModelMs.toFixed(0)}${isBusy ? ` manager_cut_off=${m.preemptedManager}` : ''}`,
+        );
       }
       if (round < ROUNDS - 1) console.log(`after round ${round + 1}: busy_over_idle=${(median(busy) / median(idle)).toFixed(2)}`);
     }
-    console.log(`bench:chat: ${ROUNDS} round(s) in headless Chromium, SmolLM2-135M-Instruct Q4_1 (wllama, CPU) + bge-small (embed worker); busy = the question sent while the Memory Manager works on the previous turn`);
+    console.log(
+      `bench:chat: ${ROUNDS} round(s) in headless Chromium, SmolLM2-135M-Instruct Q4_1 (wllama, CPU) + bge-small (embed worker); busy = the question sent while the Memory Manager works on the previous turn`,
+    );
     const i = median(idle);
     const b = median(busy);
     console.log(`chat ttft_idle_ms=${i.toFixed(0)} ttft_busy_ms=${b.toFixed(0)} busy_over_idle=${(b / i).toFixed(2)}`);

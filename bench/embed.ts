@@ -12,10 +12,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openBrowserBench } from './browserBench';
 import { DEFAULT_EMBEDDING_MODEL_ID } from '../app/embed/embeddingModels';
 import { parseLocomo, turnText } from '../app/eval/locomo';
 import { assertTestModelsPresent } from '../scripts/test-models';
+import { openBrowserBench } from './browserBench';
 import type { EmbedBenchRun } from './embedPage';
 
 const { values } = parseArgs({

@@ -44,7 +44,16 @@ async function runEmbedBench(localModelBaseUrl: string, modelId: string, texts: 
   // Warm-up: the first calls compile kernels and size buffers.
   await c.embed(texts.slice(0, batchSize), { batchSize });
   await c.embed(texts.slice(0, 4), { batchSize: 1 });
-  const out: EmbedBenchRun = { modelId: c.modelId, dims: c.dims, loadMs: c.loadMs, threads: navigator.hardwareConcurrency, single: [], unsorted: [], sorted: [], minAgreement: 1 };
+  const out: EmbedBenchRun = {
+    modelId: c.modelId,
+    dims: c.dims,
+    loadMs: c.loadMs,
+    threads: navigator.hardwareConcurrency,
+    single: [],
+    unsorted: [],
+    sorted: [],
+    minAgreement: 1,
+  };
   type Mode = 'single' | 'unsorted' | 'sorted';
   const modes: Record<Mode, () => Promise<Float32Array>> = {
     // One by one: one model call per text (one request, batchSize 1, so only the model's cost is timed).

@@ -50,7 +50,13 @@ async function servedBuild(): Promise<{ origin: string; close(): Promise<void> }
   const outDir = path.join(root, 'dist-e2e-faults');
   process.env.VITE_MODEL_BASE_URL = '/models/';
   await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir }, preview: { port: 0, strictPort: false } });
+  const server = await preview({
+    root,
+    configFile: path.join(root, 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir },
+    preview: { port: 0, strictPort: false },
+  });
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : 4173;
   return { origin: `http://localhost:${port}`, close: () => server.close() };
@@ -64,7 +70,14 @@ async function runServerCases(): Promise<{ tried: number; foreignOriginAllowed: 
   const server = await startOpenAIServer({ port: 0 });
   const auth = { authorization: `Bearer ${server.token}` };
   const chat = JSON.stringify({ messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 1 });
-  const foreign = ['https://evil.example', 'http://localhost:5174', 'null', 'http://127.0.0.1.evil.example', 'http://localhost:5173.evil.example', 'http://LOCALHOST:5173'];
+  const foreign = [
+    'https://evil.example',
+    'http://localhost:5174',
+    'null',
+    'http://127.0.0.1.evil.example',
+    'http://localhost:5173.evil.example',
+    'http://LOCALHOST:5173',
+  ];
   let tried = 0;
   let foreignOriginAllowed = 0;
   let unauthenticatedAllowed = 0;
@@ -143,7 +156,9 @@ async function main() {
     halfApplied += kills.check.halfApplied;
     lost += kills.check.lost;
     console.log(
-      `kills: ${n('reloads')} (${Object.entries(kills.kills).map(([k, v]) => `${k} ${v}`).join(', ')}), ${kills.batchesApplied} batches, ${kills.record.count('committed')} seen committed; ` +
+      `kills: ${n('reloads')} (${Object.entries(kills.kills)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}), ${kills.batchesApplied} batches, ${kills.record.count('committed')} seen committed; ` +
         `batch in flight found whole ${kills.landed}, absent ${kills.absent}; half-applied ${kills.check.halfApplied}, lost ${kills.check.lost} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
     );
     for (const p of kills.check.problems.slice(0, 5)) console.log(`  PROBLEM ${p.kind}: ${p.detail}`);
@@ -157,8 +172,15 @@ async function main() {
     const quota = await runQuotaFault(quotaContext, quotaPage);
     halfApplied += quota.check.halfApplied;
     lost += quota.check.lost;
-    const quotaOk = /^Storage is full: .*nothing of it was written/.test(quota.batchMessage) && /not enough storage to import/.test(quota.importMessage) && quota.unchangedByBatch && quota.unchangedByImport && quota.smallWriteOk;
-    console.log(`storage full: batch refused ("${quota.batchMessage.slice(0, 90)}…"), import refused in the UI ("${quota.importMessage.slice(0, 90)}…"), bank unchanged ${quota.unchangedByBatch && quota.unchangedByImport}, a small batch still fits ${quota.smallWriteOk}`);
+    const quotaOk =
+      /^Storage is full: .*nothing of it was written/.test(quota.batchMessage) &&
+      /not enough storage to import/.test(quota.importMessage) &&
+      quota.unchangedByBatch &&
+      quota.unchangedByImport &&
+      quota.smallWriteOk;
+    console.log(
+      `storage full: batch refused ("${quota.batchMessage.slice(0, 90)}…"), import refused in the UI ("${quota.importMessage.slice(0, 90)}…"), bank unchanged ${quota.unchangedByBatch && quota.unchangedByImport}, a small batch still fits ${quota.smallWriteOk}`,
+    );
     if (!quotaOk) failures.push('storage-full run');
     await quotaContext.close();
 
@@ -167,7 +189,10 @@ async function main() {
     await faultsPage.goto(`${bench.origin}/bench/faults.html`);
     await faultsPage.waitForFunction(() => document.title === 'ready');
     const call = <K extends keyof FaultsPageApi>(name: K, ...args: Parameters<FaultsPageApi[K]>) =>
-      faultsPage.evaluate(([name, args]) => (globalThis as unknown as { faults: Record<string, (...a: unknown[]) => unknown> }).faults[name]!(...args), [name, args] as const) as ReturnType<FaultsPageApi[K]>;
+      faultsPage.evaluate(([name, args]) => (globalThis as unknown as { faults: Record<string, (...a: unknown[]) => unknown> }).faults[name]!(...args), [
+        name,
+        args,
+      ] as const) as ReturnType<FaultsPageApi[K]>;
 
     const t1 = Date.now();
     const soak = await call('runSoak', seed, n('soak-memories'), n('soak-batches'));
@@ -185,8 +210,13 @@ async function main() {
     if (n('durability-batches') > 0) {
       const durability = await call('runDurability', seed, Math.min(2000, n('soak-memories')), n('durability-batches'));
       const base = durability.find((d) => d.mode === 'default')!;
-      console.log(`durability (${base.batches} batches each on ${Math.min(2000, n('soak-memories'))}-memory banks, interleaved): mode, median ms, p95 ms, mean ms, mean over default`);
-      for (const d of durability) console.log(`  ${d.mode.padEnd(8)} ${d.medianMs.toFixed(1).padStart(7)} ${d.p95Ms.toFixed(1).padStart(7)} ${d.meanMs.toFixed(1).padStart(7)} ${(d.meanMs / base.meanMs).toFixed(2).padStart(6)}`);
+      console.log(
+        `durability (${base.batches} batches each on ${Math.min(2000, n('soak-memories'))}-memory banks, interleaved): mode, median ms, p95 ms, mean ms, mean over default`,
+      );
+      for (const d of durability)
+        console.log(
+          `  ${d.mode.padEnd(8)} ${d.medianMs.toFixed(1).padStart(7)} ${d.p95Ms.toFixed(1).padStart(7)} ${d.meanMs.toFixed(1).padStart(7)} ${(d.meanMs / base.meanMs).toFixed(2).padStart(6)}`,
+        );
     }
 
     for (const [label, name, count] of [
@@ -197,7 +227,9 @@ async function main() {
       const r = await call(name, count, seed);
       badInputs += r.tried;
       acceptedBad += r.accepted + r.changed;
-      console.log(`${label}: ${r.tried} tried (${Object.keys(r.kinds).length} kinds), ${r.rejected} rejected with a reason, ${r.accepted} accepted, ${r.changed} changed the bank (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+      console.log(
+        `${label}: ${r.tried} tried (${Object.keys(r.kinds).length} kinds), ${r.rejected} rejected with a reason, ${r.accepted} accepted, ${r.changed} changed the bank (${((Date.now() - t) / 1000).toFixed(0)} s)`,
+      );
       for (const e of r.examples.slice(0, 6)) console.log(`  ${e}`);
     }
 
@@ -212,8 +244,11 @@ async function main() {
 
     const server = await runServerCases();
     serverForeignOriginAllowed = server.foreignOriginAllowed;
-    console.log(`local server: ${server.tried} hostile requests; foreign origin allowed ${server.foreignOriginAllowed}, without the token allowed ${server.unauthenticatedAllowed}, foreign Host allowed ${server.foreignHostAllowed}`);
-    if (server.unauthenticatedAllowed + server.foreignHostAllowed > 0) failures.push('the local server answered a request without its token or under another Host');
+    console.log(
+      `local server: ${server.tried} hostile requests; foreign origin allowed ${server.foreignOriginAllowed}, without the token allowed ${server.unauthenticatedAllowed}, foreign Host allowed ${server.foreignHostAllowed}`,
+    );
+    if (server.unauthenticatedAllowed + server.foreignHostAllowed > 0)
+      failures.push('the local server answered a request without its token or under another Host');
   } finally {
     await bench.close();
     await app.close();

@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from '@playwright/test';
-import { dumpBankInPage, snapshotBankInPage } from './faultsPageCalls';
-import { checkBank, type BankCheck } from '../app/memory/faults/checkBank';
+import { type BankCheck, checkBank } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
 import { createBatchGenerator, type PlannedBatch } from '../app/memory/faults/opBatches';
 import { mulberry32 } from '../app/memory/testing/seededRandom';
+import { dumpBankInPage, snapshotBankInPage } from './faultsPageCalls';
 
 export type KillMode = 'reload' | 'close' | 'crash';
 export const KILL_MODES: readonly KillMode[] = ['reload', 'close', 'crash'];
@@ -45,8 +45,14 @@ async function startBatch(page: Page, plan: PlannedBatch): Promise<void> {
     const t0 = performance.now();
     const state: { outcome: ApplyOutcome | null } = { outcome: null };
     (globalThis as { __faultBatch?: typeof state }).__faultBatch = state;
-    globalThis.memoryR1!.bank
-      .apply({ namespace: plan.namespace, ops, candidateIds: plan.candidateIds, turnId: plan.tag, proposer: { model: 'faults', promptVersion: 'faults' } })
+    globalThis
+      .memoryR1!.bank.apply({
+        namespace: plan.namespace,
+        ops,
+        candidateIds: plan.candidateIds,
+        turnId: plan.tag,
+        proposer: { model: 'faults', promptVersion: 'faults' },
+      })
       .then(
         (r) => {
           state.outcome = r.ok
@@ -65,10 +71,14 @@ async function batchOutcome(page: Page): Promise<ApplyOutcome | null> {
 }
 
 async function awaitBatch(page: Page): Promise<ApplyOutcome> {
-  const handle = await page.waitForFunction(() => (globalThis as { __faultBatch?: { outcome: ApplyOutcome | null } }).__faultBatch?.outcome ?? null, undefined, {
-    timeout: 120_000,
-    polling: 5,
-  });
+  const handle = await page.waitForFunction(
+    () => (globalThis as { __faultBatch?: { outcome: ApplyOutcome | null } }).__faultBatch?.outcome ?? null,
+    undefined,
+    {
+      timeout: 120_000,
+      polling: 5,
+    },
+  );
   return (await handle.jsonValue()) as ApplyOutcome;
 }
 
@@ -178,7 +188,9 @@ export async function runReloadFaults(context: BrowserContext, first: Page, opti
     if (rows > 0) landed++;
     else absent++;
     batchesApplied++;
-    log?.(`kill ${i + 1}/${options.reloads} (${mode}) after ${seen?.ok ? 'commit' : 'start'} of ${plan.ops.length} ops: ${rows === plan.ops.length ? 'whole' : rows === 0 ? 'absent' : `${rows} rows (PARTIAL)`}`);
+    log?.(
+      `kill ${i + 1}/${options.reloads} (${mode}) after ${seen?.ok ? 'commit' : 'start'} of ${plan.ops.length} ops: ${rows === plan.ops.length ? 'whole' : rows === 0 ? 'absent' : `${rows} rows (PARTIAL)`}`,
+    );
   }
   const check = checkBank(await snapshotBankInPage(page, namespace), record.all());
   return { page, record, check, landed, absent, batchesApplied, kills };
@@ -248,11 +260,16 @@ export async function runQuotaFault(context: BrowserContext, page: Page, quotaBy
     await view(page, 'Settings');
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export bank' }).click();
-    const exported = JSON.parse(await readFile(await (await download).path(), 'utf8')) as { data: { tables: { name: string; rowCount: number }[]; data: { tableName: string; rows: Record<string, unknown>[] }[] } };
+    const exported = JSON.parse(await readFile(await (await download).path(), 'utf8')) as {
+      data: { tables: { name: string; rowCount: number }[]; data: { tableName: string; rows: Record<string, unknown>[] }[] };
+    };
     const memories = exported.data.data.find((d) => d.tableName === 'memories')!;
     const template = memories.rows[0]!;
     // Added beside the bank's own rows: the file's history must still replay to its memories.
-    memories.rows = [...memories.rows, ...Array.from({ length: 3000 }, (_, i) => ({ ...template, id: `imported-${i}`, text: `Imported fact number ${i} about Alice's garden` }))];
+    memories.rows = [
+      ...memories.rows,
+      ...Array.from({ length: 3000 }, (_, i) => ({ ...template, id: `imported-${i}`, text: `Imported fact number ${i} about Alice's garden` })),
+    ];
     for (const t of exported.data.tables) if (t.name === 'memories') t.rowCount = memories.rows.length;
     await page.getByTestId('import-file').setInputFiles({ name: 'big-bank.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
     // The import is reviewed first; the write is what does not fit.
@@ -300,9 +317,14 @@ export async function workerCount(page: Page): Promise<number> {
  * between positions `from` and `to` of the page's list: mark before and after loading the chat model alone.
  */
 export async function terminateEngineWorkers(page: Page, from: number, to: number): Promise<number> {
-  return page.evaluate(([from, to]) => {
-    const workers = (globalThis as unknown as { __workers: { url: string; worker: Worker }[] }).__workers.slice(from, to).filter((w) => w.url.startsWith('blob:'));
-    for (const w of workers) w.worker.terminate();
-    return workers.length;
-  }, [from, to] as const);
+  return page.evaluate(
+    ([from, to]) => {
+      const workers = (globalThis as unknown as { __workers: { url: string; worker: Worker }[] }).__workers
+        .slice(from, to)
+        .filter((w) => w.url.startsWith('blob:'));
+      for (const w of workers) w.worker.terminate();
+      return workers.length;
+    },
+    [from, to] as const,
+  );
 }

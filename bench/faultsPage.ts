@@ -4,18 +4,18 @@
 // bank of its own, opened with the app's own code (MemoryDB, the retrieval worker, MemoryBank, importBank, the
 // Memory Manager).
 import { createMemoryManager, type DialogueTurn } from '../app/agent/memoryManager';
-import { createHashingEmbedder, hashingEmbedding } from '../app/embed/testing/hashingEmbedder';
+import { malformedReplies } from '../app/agent/testing/malformedModelOutputs';
 import { createScriptedLlmClient } from '../app/agent/testing/scriptedLlmClient';
+import { createHashingEmbedder, hashingEmbedding } from '../app/embed/testing/hashingEmbedder';
 import { applyMemoryOps } from '../app/memory/applyMemoryOps';
 import { MemoryDB } from '../app/memory/db';
 import { BankImportError, exportBank } from '../app/memory/exportImport';
 import { importBank } from '../app/memory/exportImportPlan';
 import { dumpBankBytes, snapshotBank } from '../app/memory/faults/bankSnapshot';
-import { checkBank, type BankProblem } from '../app/memory/faults/checkBank';
+import { type BankProblem, checkBank } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
 import { malformedImports } from '../app/memory/faults/malformedImports';
-import { malformedReplies } from '../app/agent/testing/malformedModelOutputs';
-import { applyPlanToModel, createBatchGenerator, toMemoryOpBatch, type BatchMix, type PlannedBatch } from '../app/memory/faults/opBatches';
+import { applyPlanToModel, type BatchMix, createBatchGenerator, type PlannedBatch, toMemoryOpBatch } from '../app/memory/faults/opBatches';
 import { MemoryBank } from '../app/memory/memoryBank';
 import { createRetrievalClient } from '../app/memory/retrievalClient';
 import { mulberry32 } from '../app/memory/testing/seededRandom';
@@ -32,18 +32,33 @@ const p95 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Applies `plan` through `apply`, records it, and keeps `alive` in step; the apply's wall time in ms. */
-async function applyRecorded(apply: (plan: PlannedBatch) => Promise<Awaited<ReturnType<typeof applyMemoryOps>>>, plan: PlannedBatch, record: CommitRecord, alive: Map<string, string>): Promise<number> {
+async function applyRecorded(
+  apply: (plan: PlannedBatch) => Promise<Awaited<ReturnType<typeof applyMemoryOps>>>,
+  plan: PlannedBatch,
+  record: CommitRecord,
+  alive: Map<string, string>,
+): Promise<number> {
   record.issued(plan.tag, plan.ops);
   const t0 = performance.now();
   const result = await apply(plan);
   const ms = performance.now() - t0;
   if (!result.ok) throw new Error(`valid batch ${plan.tag} refused: ${result.errors.map((e) => e.reason).join('; ')}`);
   record.committed(plan.tag);
-  applyPlanToModel(alive, plan, result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!));
+  applyPlanToModel(
+    alive,
+    plan,
+    result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
+  );
   return ms;
 }
 
-async function seedBank(apply: (plan: PlannedBatch) => ReturnType<typeof applyMemoryOps>, generator: ReturnType<typeof createBatchGenerator>, record: CommitRecord, alive: Map<string, string>, count: number): Promise<void> {
+async function seedBank(
+  apply: (plan: PlannedBatch) => ReturnType<typeof applyMemoryOps>,
+  generator: ReturnType<typeof createBatchGenerator>,
+  record: CommitRecord,
+  alive: Map<string, string>,
+  count: number,
+): Promise<void> {
   for (let n = 0; n < count; n += 500) {
     const size = Math.min(500, count - n);
     await applyRecorded(apply, generator.next(alive, { minOps: size, maxOps: size, add: 1, update: 0, delete: 0 }), record, alive);
@@ -160,7 +175,13 @@ async function runDurability(seed: number, seedMemories: number, batchesPerMode:
     }
   }
   for (const b of banks) b.db.close();
-  return banks.map((b) => ({ mode: b.mode, batches: b.times.length, medianMs: median(b.times), p95Ms: p95(b.times), meanMs: b.times.reduce((s, x) => s + x, 0) / b.times.length }));
+  return banks.map((b) => ({
+    mode: b.mode,
+    batches: b.times.length,
+    medianMs: median(b.times),
+    p95Ms: p95(b.times),
+    meanMs: b.times.reduce((s, x) => s + x, 0) / b.times.length,
+  }));
 }
 
 export interface HostileResult {
@@ -185,9 +206,22 @@ async function smallBank(name: string): Promise<{ db: MemoryDB; bank: MemoryBank
     const plan = generator.next(alive, { minOps: 3, maxOps: 5 });
     const result = await bank.apply(toMemoryOpBatch(plan, MANUAL_PROPOSER));
     if (!result.ok) throw new Error('seed batch refused');
-    applyPlanToModel(alive, plan, result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!));
+    applyPlanToModel(
+      alive,
+      plan,
+      result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
+    );
   }
-  await db.turns.add({ id: 't1', namespace: 'user:hostile', conversationId: 'chat:user:hostile', speaker: 'User', role: 'user', text: 'I adopted a dog.', at: 1, sessionTime: '2024-05-01' });
+  await db.turns.add({
+    id: 't1',
+    namespace: 'user:hostile',
+    conversationId: 'chat:user:hostile',
+    speaker: 'User',
+    role: 'user',
+    text: 'I adopted a dog.',
+    at: 1,
+    sessionTime: '2024-05-01',
+  });
   await bank.persistLexicalIndex();
   return { db, bank, index };
 }
@@ -227,7 +261,13 @@ async function runHostileImports(count: number, seed: number): Promise<HostileRe
   return result;
 }
 
-const TURN: DialogueTurn = { speaker: 'Melanie', text: 'I paint with my kids now, and I sold my red car.', sessionTime: '2023-05-25', turnId: 'D2:3', namespace: 'user:melanie' };
+const TURN: DialogueTurn = {
+  speaker: 'Melanie',
+  text: 'I paint with my kids now, and I sold my red car.',
+  sessionTime: '2023-05-25',
+  turnId: 'D2:3',
+  namespace: 'user:melanie',
+};
 const FACTS_REPLY = JSON.stringify({ facts: ['Melanie likes painting with her kids.', 'Melanie sold her red car.'] });
 const STORED = ['Melanie likes running.', 'Melanie has two kids.', 'Melanie owns a red car.'];
 
@@ -235,7 +275,13 @@ async function runHostileReplies(count: number, seed: number): Promise<HostileRe
   const db = await freshDb('memory-r1-faults-replies');
   const index = await createRetrievalClient();
   const bank = await MemoryBank.open({ db, index, channelName: null, lexicalPersistDelayMs: null });
-  const seeded = await bank.apply({ namespace: TURN.namespace, ops: STORED.map((text) => ({ op: 'ADD', text, embedding: hashingEmbedding(text) })), candidateIds: [], turnId: null, proposer: MANUAL_PROPOSER });
+  const seeded = await bank.apply({
+    namespace: TURN.namespace,
+    ops: STORED.map((text) => ({ op: 'ADD', text, embedding: hashingEmbedding(text) })),
+    candidateIds: [],
+    turnId: null,
+    proposer: MANUAL_PROPOSER,
+  });
   if (!seeded.ok) throw new Error('seed refused');
   await bank.persistLexicalIndex();
   const run = (replies: string[]) => createMemoryManager({ llm: createScriptedLlmClient(replies), embedder: createHashingEmbedder(), bank }).processTurn(TURN);
@@ -297,7 +343,11 @@ async function runImportConflicts(rounds: number, seed: number): Promise<ImportC
       const plan = generator.next(alive, mix);
       const applied = await applyMemoryOps(db, toMemoryOpBatch(plan, MANUAL_PROPOSER));
       if (!applied.ok) throw new Error(`conflict fixture batch refused: ${JSON.stringify(applied.errors)}`);
-      applyPlanToModel(alive, plan, applied.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!));
+      applyPlanToModel(
+        alive,
+        plan,
+        applied.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
+      );
     };
     for (let i = 0; i < 3; i++) await run({ minOps: 4, maxOps: 8, add: 1, update: 0.2, delete: 0 });
     const oldExport = await exportBank(db);
@@ -310,7 +360,22 @@ async function runImportConflicts(rounds: number, seed: number): Promise<ImportC
     const other = await freshDb(`memory-r1-faults-conflicts-evil-${round}`);
     const stolen = [...before.values()].slice(0, 3).map((m) => ({ ...m, namespace: 'user:evil', text: `${m.text} (evil)` }));
     await other.memories.bulkPut(stolen);
-    await other.memoryHistory.bulkPut(stolen.map((m, i) => ({ id: `evil-h-${round}-${i}`, batchId: `evil-${round}`, seq: i, op: 'ADD' as const, memoryId: m.id, namespace: m.namespace, before: null, after: m.text, turnId: null, at: m.updatedAt, model: 'manual', promptVersion: 'manual' })));
+    await other.memoryHistory.bulkPut(
+      stolen.map((m, i) => ({
+        id: `evil-h-${round}-${i}`,
+        batchId: `evil-${round}`,
+        seq: i,
+        op: 'ADD' as const,
+        memoryId: m.id,
+        namespace: m.namespace,
+        before: null,
+        after: m.text,
+        turnId: null,
+        at: m.updatedAt,
+        model: 'manual',
+        promptVersion: 'manual',
+      })),
+    );
     const evilFile = await exportBank(other);
     other.close();
 
@@ -333,6 +398,7 @@ async function runImportConflicts(rounds: number, seed: number): Promise<ImportC
 }
 
 export type { BatchMix };
+
 const api = { runSoak, runDurability, runHostileImports, runHostileReplies, runImportConflicts };
 export type FaultsPageApi = typeof api;
 (globalThis as unknown as { faults: FaultsPageApi }).faults = api;

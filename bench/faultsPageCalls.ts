@@ -11,7 +11,17 @@ export async function snapshotBankInPage(page: Page, namespace: string): Promise
       const history = await db.memoryHistory.where('namespace').equals(namespace).toArray();
       return {
         memories: memories.map((m) => ({ id: m.id, namespace: m.namespace, text: m.text })),
-        history: history.map((h) => ({ id: h.id, batchId: h.batchId, seq: h.seq, op: h.op, memoryId: h.memoryId, before: h.before, after: h.after, turnId: h.turnId, at: h.at })),
+        history: history.map((h) => ({
+          id: h.id,
+          batchId: h.batchId,
+          seq: h.seq,
+          op: h.op,
+          memoryId: h.memoryId,
+          before: h.before,
+          after: h.after,
+          turnId: h.turnId,
+          at: h.at,
+        })),
       };
     });
   }, namespace);
@@ -26,7 +36,11 @@ export async function dumpBankInPage(page: Page): Promise<string> {
         [db.memories, db.memoryHistory, db.turns, db.settings].map(async (table) => {
           const rows: unknown[] = await table.toArray();
           return rows
-            .map((row) => JSON.stringify(row, (_k, v: unknown) => (v instanceof Float32Array ? { f32: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) } : v)))
+            .map((row) =>
+              JSON.stringify(row, (_k, v: unknown) =>
+                v instanceof Float32Array ? { f32: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) } : v,
+              ),
+            )
             .sort();
         }),
       );

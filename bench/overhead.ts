@@ -7,9 +7,9 @@
  * embeddings, retrieval, IndexedDB, React. Both are measured in the same run.
  */
 import { parseArgs } from 'node:util';
-import { openBrowserBench } from './browserBench';
 import type { ChatTurnMetrics } from '../app/ui/useMemoryBank';
 import { assertTestModelsPresent } from '../scripts/test-models';
+import { openBrowserBench } from './browserBench';
 
 const { values } = parseArgs({ options: { turns: { type: 'string', default: '3' } } });
 const TURNS = Math.max(1, Number(values.turns));
@@ -40,7 +40,7 @@ async function main() {
       await page.getByTestId('send').click();
       await page.waitForFunction((n) => (globalThis.memoryR1?.chatMetrics.length ?? 0) >= n, i + 1);
     }
-    const metrics = await page.evaluate(() => globalThis.memoryR1!.chatMetrics) as ChatTurnMetrics[];
+    const metrics = (await page.evaluate(() => globalThis.memoryR1!.chatMetrics)) as ChatTurnMetrics[];
     console.log(`bench:overhead: ${TURNS} chat turn(s) in headless Chromium, SmolLM2-135M-Instruct Q4_1 (wllama, CPU) + bge-small (embed worker)`);
     console.log('turn  answer_wall_ms  answer_model_ms  manager_wall_ms  manager_model_ms  wall/model');
     let wall = 0;
@@ -50,9 +50,13 @@ async function main() {
       const md = m.answerModelMs + m.managerModelMs;
       wall += w;
       model += md;
-      console.log(`${String(i + 1).padStart(4)}  ${m.answerWallMs.toFixed(0).padStart(14)}  ${m.answerModelMs.toFixed(0).padStart(15)}  ${m.managerWallMs.toFixed(0).padStart(15)}  ${m.managerModelMs.toFixed(0).padStart(16)}  ${(w / md).toFixed(3).padStart(10)}`);
+      console.log(
+        `${String(i + 1).padStart(4)}  ${m.answerWallMs.toFixed(0).padStart(14)}  ${m.answerModelMs.toFixed(0).padStart(15)}  ${m.managerWallMs.toFixed(0).padStart(15)}  ${m.managerModelMs.toFixed(0).padStart(16)}  ${(w / md).toFixed(3).padStart(10)}`,
+      );
     });
-    console.log(`chat turn overhead: wall_ms=${(wall / metrics.length).toFixed(0)} model_ms=${(model / metrics.length).toFixed(0)} wall_over_model=${(wall / model).toFixed(3)}`);
+    console.log(
+      `chat turn overhead: wall_ms=${(wall / metrics.length).toFixed(0)} model_ms=${(model / metrics.length).toFixed(0)} wall_over_model=${(wall / model).toFixed(3)}`,
+    );
   } finally {
     await bench.close();
   }

@@ -16,13 +16,13 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openBrowserBench } from './browserBench';
 import type { DialogueTurn } from '../app/agent/memoryManager';
 import { openAgentTestBank } from '../app/agent/testing/agentTestBank';
 import { parseLocomo } from '../app/eval/locomo';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH, TEST_CHAT_GGUF_RELATIVE_PATH } from '../scripts/test-models';
-import { replayManager, type PrefixCallRow, type PrefixRun } from './prefixPage';
+import { openBrowserBench } from './browserBench';
+import { type PrefixCallRow, type PrefixRun, replayManager } from './prefixPage';
 
 const { values } = parseArgs({
   options: {
@@ -117,21 +117,30 @@ function summarize(run: PrefixRun) {
 async function main() {
   assertTestModelsPresent();
   const turns = loadTurns();
-  console.log(`prefix: ${ENGINE === 'node' ? 'node-llama-cpp' : 'wllama (headless Chromium)'}, ${path.basename(TEST_CHAT_GGUF_PATH)}, first ${turns.length} LoCoMo turns, ${os.availableParallelism()} cores`);
+  console.log(
+    `prefix: ${ENGINE === 'node' ? 'node-llama-cpp' : 'wllama (headless Chromium)'}, ${path.basename(TEST_CHAT_GGUF_PATH)}, first ${turns.length} LoCoMo turns, ${os.availableParallelism()} cores`,
+  );
   console.log(HEADER);
   const [cached, uncached] = ENGINE === 'node' ? await runNode(turns) : await runWllama(turns);
   const c = summarize(cached);
   const u = summarize(uncached);
   console.log('run       calls  prompt_tok  cached_tok  model_ms  replay_ms');
-  for (const [name, s] of [['cached', c], ['uncached', u]] as const) {
-    console.log(`${name.padEnd(9)} ${String(s.calls).padStart(5)}  ${String(s.prompt).padStart(10)}  ${String(s.cached).padStart(10)}  ${s.modelMs.toFixed(0).padStart(8)}  ${s.wallMs.toFixed(0).padStart(9)}`);
+  for (const [name, s] of [
+    ['cached', c],
+    ['uncached', u],
+  ] as const) {
+    console.log(
+      `${name.padEnd(9)} ${String(s.calls).padStart(5)}  ${String(s.prompt).padStart(10)}  ${String(s.cached).padStart(10)}  ${s.modelMs.toFixed(0).padStart(8)}  ${s.wallMs.toFixed(0).padStart(9)}`,
+    );
   }
   if (c.calls !== u.calls || c.prompt !== u.prompt) console.log('note: the two runs made different calls (outputs diverged); ratios compare totals');
-  console.log(`uncached run cached_ratio=${(u.cached / Math.max(1, u.prompt)).toFixed(3)} (should be 0); replay wall ratio=${(c.wallMs / u.wallMs).toFixed(3)}`);
+  console.log(
+    `uncached run cached_ratio=${(u.cached / Math.max(1, u.prompt)).toFixed(3)} (should be 0); replay wall ratio=${(c.wallMs / u.wallMs).toFixed(3)}`,
+  );
   console.log(`prefix cached_ratio=${(c.cached / Math.max(1, c.prompt)).toFixed(3)} manager_wall_ratio=${(c.modelMs / u.modelMs).toFixed(3)}`);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

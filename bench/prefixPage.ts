@@ -4,9 +4,10 @@
 // client). The bank is a real MemoryBank on a fresh database (the page's IndexedDB, or fake-indexeddb in Node, as
 // `openBank` gives it) with the real vector index, and the embedder the tests' hashing embedder: only the chat
 // model's prompt cache is measured, not embedding time.
+
+import { createMemoryManager, type DialogueTurn } from '../app/agent/memoryManager';
 import { createTestRetrievalIndex } from '../app/agent/testing/agentTestBank';
 import { createHashingEmbedder } from '../app/embed/testing/hashingEmbedder';
-import { createMemoryManager, type DialogueTurn } from '../app/agent/memoryManager';
 import type { LLMClient } from '../app/llm/types';
 import { MemoryDB } from '../app/memory/db';
 import { MemoryBank } from '../app/memory/memoryBank';
@@ -71,7 +72,11 @@ async function runPrefixWllama(url: string, threads: number, turns: DialogueTurn
   const client = await createWllamaClient({ modelId: 'bench', url, threads, gpuLayers: 0 });
   try {
     const openBank = async () =>
-      MemoryBank.open({ db: new MemoryDB(`bench-prefix-${Date.now()}-${Math.random().toString(36).slice(2)}`), index: await createTestRetrievalIndex(), channelName: null });
+      MemoryBank.open({
+        db: new MemoryDB(`bench-prefix-${Date.now()}-${Math.random().toString(36).slice(2)}`),
+        index: await createTestRetrievalIndex(),
+        channelName: null,
+      });
     const run = await replayManager(client, turns, cachePrompt, openBank, (row) => console.log(`prefix-call ${JSON.stringify({ cachePrompt, ...row })}`));
     return { ...run, threads: client.threads };
   } finally {

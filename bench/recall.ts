@@ -19,13 +19,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { parseLocomo, turnText, type LocomoConversation } from '../app/eval/locomo';
-import { LexicalIndex, type LexicalDoc, type FieldBoosts, type LexicalAnalysis } from '../app/retrieval/lexicalIndex';
-import { hybridSearch, type DenseSearcher } from '../app/retrieval/hybridSearch';
-import { tokenize } from '../app/retrieval/textAnalysis';
+import { parseArgs } from 'node:util';
+import { type LocomoConversation, parseLocomo, turnText } from '../app/eval/locomo';
 import { createVectorIndex } from '../app/memory/vectorIndex';
+import { type DenseSearcher, hybridSearch } from '../app/retrieval/hybridSearch';
+import { type FieldBoosts, type LexicalAnalysis, type LexicalDoc, LexicalIndex } from '../app/retrieval/lexicalIndex';
+import { tokenize } from '../app/retrieval/textAnalysis';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -38,7 +38,10 @@ const { values } = parseArgs({
     cv: { type: 'boolean', default: false },
   },
 });
-const KS = values.k.split(',').map(Number).filter((k) => Number.isInteger(k) && k > 0);
+const KS = values.k
+  .split(',')
+  .map(Number)
+  .filter((k) => Number.isInteger(k) && k > 0);
 const RETRIEVERS = values.retrievers.split(',').map((s) => s.trim());
 const POOL = Math.max(60, ...KS);
 
@@ -55,7 +58,8 @@ interface Query {
 const docs: LexicalDoc[] = [];
 const queries: Query[] = [];
 for (const c of conversations) {
-  for (const t of c.turns) docs.push({ id: `${c.sampleId}/${t.diaId}`, namespace: c.sampleId, text: turnText(t), speaker: t.speaker, eventTime: t.sessionTime });
+  for (const t of c.turns)
+    docs.push({ id: `${c.sampleId}/${t.diaId}`, namespace: c.sampleId, text: turnText(t), speaker: t.speaker, eventTime: t.sessionTime });
   const reference = c.turns.at(-1)?.sessionTime ?? null;
   for (const q of c.questions) {
     if (q.category === 5 || q.evidence.length === 0 || !reference) continue;
@@ -98,7 +102,9 @@ if (embed) {
   const qPacked = await embed(qs);
   embedQueryMs = (performance.now() - t1) / qs.length;
   qs.forEach((q, i) => queryVectors.set(q, qPacked.slice(i * dims, (i + 1) * dims)));
-  console.log(`dense: bge-small-en-v1.5 q8, ${docs.length} turns embedded in ${((t1 - t0) / 1000).toFixed(1)} s; ${embedQueryMs.toFixed(1)} ms per question embedding (not in the per-query times below)`);
+  console.log(
+    `dense: bge-small-en-v1.5 q8, ${docs.length} turns embedded in ${((t1 - t0) / 1000).toFixed(1)} s; ${embedQueryMs.toFixed(1)} ms per question embedding (not in the per-query times below)`,
+  );
   dense = index;
 }
 
@@ -107,7 +113,10 @@ function plainBm25(all: LexicalDoc[]) {
   const byNs = new Map<string, { id: string; tf: Map<string, number>; len: number }[]>();
   for (const d of all) {
     const tf = new Map<string, number>();
-    const toks = d.text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+    const toks = d.text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean);
     for (const t of toks) tf.set(t, (tf.get(t) ?? 0) + 1);
     const list = byNs.get(d.namespace) ?? [];
     list.push({ id: d.id, tf, len: toks.length });
@@ -117,11 +126,20 @@ function plainBm25(all: LexicalDoc[]) {
     const list = byNs.get(namespace) ?? [];
     const n = list.length;
     const avg = list.reduce((s, d) => s + d.len, 0) / n;
-    const terms = [...new Set(query.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean))];
-    const idf = new Map(terms.map((t) => {
-      const df = list.filter((d) => d.tf.has(t)).length;
-      return [t, Math.log(1 + (n - df + 0.5) / (df + 0.5))];
-    }));
+    const terms = [
+      ...new Set(
+        query
+          .toLowerCase()
+          .split(/[^a-z0-9]+/)
+          .filter(Boolean),
+      ),
+    ];
+    const idf = new Map(
+      terms.map((t) => {
+        const df = list.filter((d) => d.tf.has(t)).length;
+        return [t, Math.log(1 + (n - df + 0.5) / (df + 0.5))];
+      }),
+    );
     return list
       .map((d) => {
         let s = 0;
@@ -153,7 +171,7 @@ function viaHybrid(useLexical: boolean, useDense: boolean, time: boolean, rrfK =
   return async (q) => {
     const out = await hybridSearch(
       { lexical, dense: useDense ? dense : null },
-      { text: q.question, vector: useDense ? queryVectors.get(q.question) ?? null : null },
+      { text: q.question, vector: useDense ? (queryVectors.get(q.question) ?? null) : null },
       {
         k: POOL,
         namespaces: [q.conversation],
@@ -229,11 +247,15 @@ for (const { name, run } of rankers) {
     }
   }
   console.log(`\n${name}: mean ${(ms / queries.length).toFixed(2)} ms/query`);
-  console.log(`  ${'category'.padEnd(9)} ${'n'.padStart(4)}  ${KS.map((k) => `ev@${k}`.padStart(7)).join('')}  ${KS.map((k) => `all@${k}`.padStart(8)).join('')}`);
+  console.log(
+    `  ${'category'.padEnd(9)} ${'n'.padStart(4)}  ${KS.map((k) => `ev@${k}`.padStart(7)).join('')}  ${KS.map((k) => `all@${k}`.padStart(8)).join('')}`,
+  );
   for (const c of [...categories, 'all' as const]) {
     const b = perCat.get(c);
     if (!b) continue;
-    console.log(`  ${String(c).padEnd(9)} ${String(b.questions).padStart(4)}  ${b.evFound.map((f) => fmt(f / b.evTotal).padStart(7)).join('')}  ${b.allFound.map((f) => fmt(f / b.questions).padStart(8)).join('')}`);
+    console.log(
+      `  ${String(c).padEnd(9)} ${String(b.questions).padStart(4)}  ${b.evFound.map((f) => fmt(f / b.evTotal).padStart(7)).join('')}  ${b.allFound.map((f) => fmt(f / b.questions).padStart(8)).join('')}`,
+    );
   }
   const all = perCat.get('all')!;
   const i10 = KS.indexOf(10);
@@ -274,7 +296,8 @@ if (values.cv && dense) {
     return f / t;
   };
   console.log('\nheld-out fusion choice (leave one conversation out; per-evidence recall@10):');
-  for (const [name] of table) console.log(`  ${name.padEnd(16)} ${convs.map((c) => `${c} ${fmt(recallOn(name, [c]))}`).join('  ')}  all ${fmt(recallOn(name, convs))}`);
+  for (const [name] of table)
+    console.log(`  ${name.padEnd(16)} ${convs.map((c) => `${c} ${fmt(recallOn(name, [c]))}`).join('  ')}  all ${fmt(recallOn(name, convs))}`);
   if (convs.length < 2) console.log('  (one conversation: nothing to hold out)');
   else {
     let found = 0;
@@ -289,7 +312,9 @@ if (values.cv && dense) {
       total += e.total;
       console.log(`  fold ${held}: best on ${train.join(',')} is ${best} (${fmt(recallOn(best, train))}); on ${held}: ${fmt(recallOn(best, [held]))}`);
     }
-    console.log(`  held-out recall@10 of the per-fold picks: ${fmt(found / total)}; picks ${new Set(picks).size === 1 ? 'agree' : 'differ'}: ${[...new Set(picks)].join(' / ')}`);
+    console.log(
+      `  held-out recall@10 of the per-fold picks: ${fmt(found / total)}; picks ${new Set(picks).size === 1 ? 'agree' : 'differ'}: ${[...new Set(picks)].join(' / ')}`,
+    );
   }
 }
 

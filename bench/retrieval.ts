@@ -14,8 +14,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndex } from '../app/memory/vectorIndex';
 import { mulberry32 } from '../app/memory/testing/seededRandom';
+import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndex } from '../app/memory/vectorIndex';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +36,6 @@ const naiveQueriesFor = (size: number) => (size >= 100_000 ? Math.min(QUERIES, 5
 // baseline makes 100k objects a query).
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
-
 
 /** `count` unit vectors, uniformly random in direction (Box–Muller Gaussians, normalized), packed. */
 function randomUnitVectors(seed: number, count: number): Float32Array {
@@ -173,14 +172,7 @@ for (const size of SIZES) {
 }
 
 const header = ['memories', 'variant', 'queries', 'p50 ms', 'p95 ms', 'speed-up (naive p50 / p50)'];
-const table = rows.map((r) => [
-  String(r.size),
-  r.variant,
-  String(r.queries),
-  r.p50.toFixed(3),
-  r.p95.toFixed(3),
-  `${r.speedup.toFixed(1)}x`,
-]);
+const table = rows.map((r) => [String(r.size), r.variant, String(r.queries), r.p50.toFixed(3), r.p95.toFixed(3), `${r.speedup.toFixed(1)}x`]);
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
 const line = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
 console.log('');

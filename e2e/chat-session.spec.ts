@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 // The real 135M model on wllama (CPU, shared cores): limits are generous, and assertions are on what is stored and
 // shown, never on the wisdom of an answer.
@@ -27,7 +27,9 @@ async function say(page: Page, text: string) {
 
 const answers = (page: Page) => page.getByTestId('chat-log').locator(':scope > li[data-role="assistant"]');
 
-test('a question sent while the manager is busy is answered first; a reload keeps the chat, the op stream (with a rejected batch) and the list', async ({ page }) => {
+test('a question sent while the manager is busy is answered first; a reload keeps the chat, the op stream (with a rejected batch) and the list', async ({
+  page,
+}) => {
   test.setTimeout(1_800_000);
   const errors = collectErrors(page);
   await page.goto('/');
@@ -73,11 +75,15 @@ test('a question sent while the manager is busy is answered first; a reload keep
   const opsBefore = await page.getByTestId('ops-log').locator(':scope > li').count();
   await page.reload();
   // The chat is back before the models are (they load again by themselves from the cache, which takes a while).
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="chat-log"] > li').length === 6 && globalThis.memoryR1Chat?.snapshot().modelsReady === false);
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="chat-log"] > li').length === 6 && globalThis.memoryR1Chat?.snapshot().modelsReady === false,
+  );
   await expect(turnTexts).toHaveText(before);
   await expect(page.getByTestId('ops-log').locator(':scope > li')).toHaveCount(opsBefore);
   await expect(page.getByTestId('ops-rejected')).toContainText('cut off');
-  await expect(page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'My sister Anna lives in Lyon.', exact: true })).toHaveAttribute('aria-current', 'page');
+  await expect(
+    page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'My sister Anna lives in Lyon.', exact: true }),
+  ).toHaveAttribute('aria-current', 'page');
 
   expect(errors).toEqual([]);
 });
@@ -102,7 +108,10 @@ test('stop, regenerate, a new conversation, delete with confirmation, and markdo
   await expect(page.getByTestId('streaming-answer')).toContainText('Writing the answer again…');
   await expect(page.getByTestId('streaming-answer')).not.toHaveText(/^Writing the answer again…\s*…?$/, { timeout: 600_000 });
   // (Unless it has just finished by itself.)
-  await page.getByTestId('stop-answer').click({ timeout: 5_000 }).catch(() => {});
+  await page
+    .getByTestId('stop-answer')
+    .click({ timeout: 5_000 })
+    .catch(() => {});
   await expect(page.getByTestId('streaming-answer')).toHaveCount(0, { timeout: 120_000 });
   await expect(answers(page)).toHaveCount(1);
   await expect(answers(page).first()).toHaveAttribute('data-turn-id', stoppedId!);

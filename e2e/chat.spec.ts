@@ -19,7 +19,10 @@ test('a chat turn produces visible memory operations, and a follow-up is answere
   // The Memory Manager runs after the answer, in the background, and its operations show up live.
   await expect(page.getByTestId('ops-applied').locator('li').first()).toBeVisible({ timeout: 400_000 });
   await expect(page.getByTestId('manager-status')).toHaveText('Memory up to date', { timeout: 400_000 });
-  const ops = await page.getByTestId('ops-applied').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
+  const ops = await page
+    .getByTestId('ops-applied')
+    .locator('li')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
   expect(ops).toContain('ADD');
 
   const bank = await page.evaluate(async () => {
@@ -77,7 +80,13 @@ test('a chat turn produces visible memory operations, and a follow-up is answere
   await page.evaluate(async (id) => {
     const { bank } = globalThis.memoryR1!;
     const embedding = new Float32Array(384).map((_, d) => Math.cos(d * 0.37) + 0.01);
-    const result = await bank.apply({ namespace: 'user:me', ops: [{ op: 'UPDATE', id, text: 'The user’s dog Buddy died in 2025.', embedding }], candidateIds: [id], turnId: null, proposer: { model: 'manual', promptVersion: 'manual' } });
+    const result = await bank.apply({
+      namespace: 'user:me',
+      ops: [{ op: 'UPDATE', id, text: 'The user’s dog Buddy died in 2025.', embedding }],
+      candidateIds: [id],
+      turnId: null,
+      proposer: { model: 'manual', promptVersion: 'manual' },
+    });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
   }, knownId);
   const source = page.locator(`[data-testid="chat-log"] [data-memory-id="${knownId}"]`);

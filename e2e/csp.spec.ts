@@ -32,9 +32,16 @@ test('the app runs under its CSP, which refuses other origins and framing', asyn
   expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
 
   // Another origin is refused before any request leaves the page.
-  const outcome = await page.evaluate(() => fetch('https://example.org/collect', { method: 'POST', body: 'x' }).then(() => 'sent', (e: Error) => e.name));
+  const outcome = await page.evaluate(() =>
+    fetch('https://example.org/collect', { method: 'POST', body: 'x' }).then(
+      () => 'sent',
+      (e: Error) => e.name,
+    ),
+  );
   expect(outcome).toBe('TypeError');
   // Reported once per policy that refused it (the <meta> and the header both do).
   await expect.poll(() => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations.length)).toBeGreaterThan(0);
-  expect(new Set(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations))).toEqual(new Set(['connect-src https://example.org/collect']));
+  expect(new Set(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations))).toEqual(
+    new Set(['connect-src https://example.org/collect']),
+  );
 });

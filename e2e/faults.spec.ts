@@ -3,8 +3,8 @@
  * files, and the chat engine's worker dying mid-turn, each checked against what was committed.
  */
 import { expect, test } from '@playwright/test';
-import { dumpBankInPage } from '../bench/faultsPageCalls';
 import { bankReady, exposeWorkers, runQuotaFault, runReloadFaults, terminateEngineWorkers, workerCount } from '../bench/faultsDriver';
+import { dumpBankInPage } from '../bench/faultsPageCalls';
 
 test('20 kills in the middle of a batch (reload, close, renderer crash) and 100 batches: nothing half-applied, nothing lost', async ({ context, page }) => {
   test.setTimeout(240_000);
@@ -20,7 +20,10 @@ test('20 kills in the middle of a batch (reload, close, renderer crash) and 100 
   expect(result.check.present + result.check.absent).toBe(result.record.size);
 });
 
-test('storage full: a batch and an import that do not fit are refused with a clear message, nothing of them written, earlier data intact', async ({ context, page }) => {
+test('storage full: a batch and an import that do not fit are refused with a clear message, nothing of them written, earlier data intact', async ({
+  context,
+  page,
+}) => {
   const result = await runQuotaFault(context, page);
   expect(result.batchMessage).toMatch(/^Storage is full: .*nothing of it was written/);
   expect(result.importMessage).toMatch(/not enough storage to import 3000 memories; nothing was imported/);
@@ -31,7 +34,10 @@ test('storage full: a batch and an import that do not fit are refused with a cle
   expect(result.check.present).toBe(4);
 });
 
-test("the chat engine's worker dies mid-reply: the turn fails with a reason instead of hanging, the engine is recreated, the retry is answered, the bank is untouched", async ({ context, page }) => {
+test("the chat engine's worker dies mid-reply: the turn fails with a reason instead of hanging, the engine is recreated, the retry is answered, the bank is untouched", async ({
+  context,
+  page,
+}) => {
   test.setTimeout(480_000);
   await exposeWorkers(context);
   await page.goto('/');
@@ -52,7 +58,9 @@ test("the chat engine's worker dies mid-reply: the turn fails with a reason inst
   await page.waitForTimeout(1500);
   const beforeLoss = await workerCount(page);
   expect(await terminateEngineWorkers(page, beforeModel, afterModel)).toBeGreaterThan(0);
-  await expect(page.getByTestId('chat-problem')).toContainText("The chat model's engine stopped during this reply (its worker was terminated)", { timeout: 30_000 });
+  await expect(page.getByTestId('chat-problem')).toContainText("The chat model's engine stopped during this reply (its worker was terminated)", {
+    timeout: 30_000,
+  });
   await expect(page.getByTestId('streaming-answer')).toHaveCount(0);
   expect(await dumpBankInPage(page)).toBe(before);
 

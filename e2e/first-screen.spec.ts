@@ -22,9 +22,7 @@ test('the first screen loads none of the engines: web-llm, wllama and transforme
   await page.goto('/');
   await expect(page.getByTestId('cap-engine')).toBeVisible();
   await page.waitForLoadState('networkidle');
-  const bodies = await Promise.all(
-    scripts.filter((u) => u.endsWith('.js')).map(async (u) => (await page.request.get(u)).text()),
-  );
+  const bodies = await Promise.all(scripts.filter((u) => u.endsWith('.js')).map(async (u) => (await page.request.get(u)).text()));
   expect(scripts.some((u) => u.endsWith('.wasm'))).toBe(false);
   for (const body of bodies) {
     // Marker strings from each engine's own code.

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 async function bankReady(page: Page) {
   await page.waitForFunction(() => globalThis.memoryR1?.bank !== undefined);
@@ -72,7 +72,13 @@ test('a reload in the middle of a batch leaves either all of it or none of it', 
           for (let d = 0; d < 384; d++) embedding[d] = Math.sin(j * 7.1 + d * 0.37) + 0.01;
           return { op: 'ADD', text: `${tag} fact ${j}`, embedding };
         });
-        const done = globalThis.memoryR1!.bank.apply({ namespace: 'user:batch', ops, candidateIds: [], turnId: tag, proposer: { model: 'e2e', promptVersion: 'e2e' } });
+        const done = globalThis.memoryR1!.bank.apply({
+          namespace: 'user:batch',
+          ops,
+          candidateIds: [],
+          turnId: tag,
+          proposer: { model: 'e2e', promptVersion: 'e2e' },
+        });
         (globalThis as { __batch?: Promise<unknown> }).__batch = done;
         return performance.now();
       },
@@ -131,7 +137,15 @@ test('export, then import: a bad file is refused with a reason and changes nothi
 
   for (const [name, body, reason] of [
     ['notes.json', '{"memories": [', 'truncated'],
-    ['other.json', JSON.stringify({ formatName: 'dexie', formatVersion: 1, data: { databaseName: 'todo-app', databaseVersion: 1, tables: [{ name: 'todos', schema: '++id', rowCount: 0 }], data: [] } }), "not a Memory-R1 export"],
+    [
+      'other.json',
+      JSON.stringify({
+        formatName: 'dexie',
+        formatVersion: 1,
+        data: { databaseName: 'todo-app', databaseVersion: 1, tables: [{ name: 'todos', schema: '++id', rowCount: 0 }], data: [] },
+      }),
+      'not a Memory-R1 export',
+    ],
   ] as const) {
     await view(page, 'Settings');
     await page.getByTestId('import-file').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(body) });

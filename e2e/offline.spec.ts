@@ -36,5 +36,8 @@ test('after models are cached the app works without their source and asks no oth
 
   const foreign = requested.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
   expect(foreign, 'requests to other origins').toEqual([]);
-  expect(blocked.filter((u) => !u.includes('/models/')), 'blocked requests to other origins').toEqual([]);
+  expect(
+    blocked.filter((u) => !u.includes('/models/')),
+    'blocked requests to other origins',
+  ).toEqual([]);
 });

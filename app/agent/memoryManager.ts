@@ -16,32 +16,32 @@
  * Pure TypeScript: the model, the embedder and the bank are passed in; runs in Node and in the browser.
  */
 import type { Embedder } from '../embed/embedder';
+import { type DateResolution, formatDay, parseSessionDate, resolveRelativeDates, toIsoDate } from '../lib/calendar';
 import type { ChatMessage, CompletionOptions, LLMClient } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import type { MemoryOpBatch, MemoryOpKind } from '../memory/memoryOps';
 import type { HistoryRecord, MemoryRecord, Namespace, Proposer } from '../memory/types';
 import { normalizeMemoryText } from '../memory/validateMemoryOps';
 import { memoryOpsFromEntries, textsToEmbed } from './memoryOpsFromEntries';
-import { totalUsage, type AgentStage, type ModelCall, type UsageTotals } from './modelCalls';
+import { type AgentStage, type ModelCall, totalUsage, type UsageTotals } from './modelCalls';
 import { parseFacts } from './parseFacts';
-import { parseMemoryUpdate, type MemoryUpdateEntry } from './parseMemoryUpdate';
+import { type MemoryUpdateEntry, parseMemoryUpdate } from './parseMemoryUpdate';
 import type { ParseResult } from './parseResult';
 import {
   buildFactExtractionMessages,
   buildFactExtractionRetryMessages,
+  PROMPT_VERSION as FACT_EXTRACTION_PROMPT_VERSION,
   FACT_EXTRACTION_SCHEMA,
   MAX_FACTS,
-  PROMPT_VERSION as FACT_EXTRACTION_PROMPT_VERSION,
 } from './prompts/factExtractionPrompt';
 import {
   buildMemoryUpdateMessages,
   buildMemoryUpdateRetryMessages,
-  memoryUpdateSchema,
   PROMPT_VERSION as MEMORY_UPDATE_PROMPT_VERSION,
   type MemoryEvent,
+  memoryUpdateSchema,
 } from './prompts/memoryUpdatePrompt';
 import { createShortIdMap, inShortIds, remapMemoryUpdate } from './remapMemoryIds';
-import { formatDay, parseSessionDate, resolveRelativeDates, toIsoDate, type DateResolution } from '../lib/calendar';
 import { retrieveForFacts, rowOf } from './retrieveMemories';
 
 /**

@@ -3,11 +3,12 @@
  * text (computed beforehand: nothing but IndexedDB may be awaited inside the transaction that applies them) and
  * an eventTime; NONE becomes NOOP. The ops keep the entries' order, so the bank's reason for op i is about entry i.
  */
+
+import { findExplicitDate } from '../lib/calendar';
 import type { MemoryOp } from '../memory/memoryOps';
 import type { MemoryRecord } from '../memory/types';
 import { normalizeMemoryText } from '../memory/validateMemoryOps';
 import type { RemappedEntry } from './remapMemoryIds';
-import { findExplicitDate } from '../lib/calendar';
 
 /** The distinct texts that need an embedding before the entries can become ops. */
 export function textsToEmbed(entries: readonly RemappedEntry[]): string[] {
@@ -44,7 +45,13 @@ export function memoryOpsFromEntries(entries: readonly RemappedEntry[], context:
         const before = context.candidates.get(entry.memoryId);
         const unchanged = before !== undefined && normalizeMemoryText(before.text) === normalizeMemoryText(entry.text);
         const eventTime = findExplicitDate(entry.text) ?? (unchanged ? undefined : context.sessionDate);
-        return { op: 'UPDATE', id: entry.memoryId, text: entry.text, embedding: embeddingOf(entry.text, context), ...(eventTime !== undefined ? { eventTime } : {}) };
+        return {
+          op: 'UPDATE',
+          id: entry.memoryId,
+          text: entry.text,
+          embedding: embeddingOf(entry.text, context),
+          ...(eventTime !== undefined ? { eventTime } : {}),
+        };
       }
       case 'DELETE':
         return { op: 'DELETE', id: entry.memoryId };

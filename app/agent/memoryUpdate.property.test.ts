@@ -10,22 +10,32 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import type { MemoryBank } from '../memory/memoryBank';
 import { dumpBank } from '../memory/testing/bankFixtures';
-import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn, type ShownMemory } from './memoryManager';
-import { FACTS_PER_TURN, json, malformedReplyArbitrary, SHOWN_SHORT_IDS, validEntries } from './testing/malformedModelOutputs';
+import { createMemoryManager, type DialogueTurn, MEMORY_MANAGER_PROMPT_VERSION, type ShownMemory } from './memoryManager';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
+import { FACTS_PER_TURN, json, malformedReplyArbitrary, SHOWN_SHORT_IDS, validEntries } from './testing/malformedModelOutputs';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
 
 const NS = 'user:melanie';
 const STORED = ['Melanie likes running.', 'Melanie has two kids.', 'Melanie owns a red car.'];
 const FACTS_REPLY = JSON.stringify({ facts: ['Melanie likes painting with her kids.', 'Melanie sold her red car.'] });
-const TURN: DialogueTurn = { speaker: 'Melanie', text: 'I paint with my kids now, and I sold my red car.', sessionTime: '2023-05-25', turnId: 'D2:3', namespace: NS };
+const TURN: DialogueTurn = {
+  speaker: 'Melanie',
+  text: 'I paint with my kids now, and I sold my red car.',
+  sessionTime: '2023-05-25',
+  turnId: 'D2:3',
+  namespace: NS,
+};
 
 async function openSeededBank(): Promise<{ bank: MemoryBank; ids: string[] }> {
   const bank = await openAgentTestBank();
-  const ids = await seedMemories(bank, NS, STORED.map((text) => ({ text, embedding: hashingEmbedding(text) })));
+  const ids = await seedMemories(
+    bank,
+    NS,
+    STORED.map((text) => ({ text, embedding: hashingEmbedding(text) })),
+  );
   return { bank, ids };
 }
 
@@ -105,7 +115,8 @@ describe('memory-update replies (property-based)', () => {
               expect(op.memoryId).toBe(byShort.get(entry.id as string));
             }
           });
-          for (const row of r.history) expect(row).toMatchObject({ model: 'scripted-test-model', promptVersion: MEMORY_MANAGER_PROMPT_VERSION, turnId: 'D2:3' });
+          for (const row of r.history)
+            expect(row).toMatchObject({ model: 'scripted-test-model', promptVersion: MEMORY_MANAGER_PROMPT_VERSION, turnId: 'D2:3' });
         } finally {
           fresh.bank.close();
           fresh.bank.db.close();

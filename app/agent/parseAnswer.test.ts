@@ -52,7 +52,12 @@ describe('parseAnswer', () => {
   it('flags empty answers', () => {
     expect(parseAnswer('{"memory_ids":[],"answer":""}', SHOWN).problems).toEqual(['the answer is empty']);
     expect(parseAnswer('0 **Answer:**', SHOWN).problems).toEqual(['the answer after the marker is empty']);
-    expect(parseAnswer('', SHOWN)).toMatchObject({ answer: '', ids: [], markerFound: false, problems: ['the reply has no **Answer:** marker', 'the reply is empty'] });
+    expect(parseAnswer('', SHOWN)).toMatchObject({
+      answer: '',
+      ids: [],
+      markerFound: false,
+      problems: ['the reply has no **Answer:** marker', 'the reply is empty'],
+    });
   });
 
   it('never throws', () => {

@@ -4,7 +4,7 @@
  * shape is an error, never silently "no facts".
  */
 import { normalizeMemoryText } from '../memory/validateMemoryOps';
-import { describeValue, parseJson, type ParseResult } from './parseResult';
+import { describeValue, type ParseResult, parseJson } from './parseResult';
 import { MAX_FACT_LENGTH, MAX_FACTS } from './prompts/factExtractionPrompt';
 
 export interface ParseFactsOptions {

@@ -44,7 +44,10 @@ describe('parseMemoryUpdate', () => {
     ['{"memory":[{"id":"0","text":"x","event":"UPDATE","confidence":0.9}]}', /entry 0 \(UPDATE\): unexpected field "confidence"/],
     ['{"memory":[{"id":"0","text":"x","event":"UPDATE","old_memory":3}]}', /"old_memory" must be a string/],
     [`{"memory":[{"id":"0","text":"${'x'.repeat(241)}","event":"ADD"}]}`, /"text" is 241 characters; at most 240/],
-    ['{"memory":[{"id":"0","text":"a","event":"UPDATE"},{"id":"0","text":"b","event":"DELETE"}]}', /entry 1 \(DELETE\): memory "0" is already the target of entry 0/],
+    [
+      '{"memory":[{"id":"0","text":"a","event":"UPDATE"},{"id":"0","text":"b","event":"DELETE"}]}',
+      /entry 1 \(DELETE\): memory "0" is already the target of entry 0/,
+    ],
   ])('rejects %j with a reason', (text, reason) => {
     const result = parseMemoryUpdate(text);
     expect(result.ok).toBe(false);

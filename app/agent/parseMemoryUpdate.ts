@@ -4,7 +4,7 @@
  * Checks the shape only; whether the ids name memories that were shown is remapMemoryIds.ts' job, and whether
  * the operations make sense against the bank is validateMemoryOps'.
  */
-import { describeValue, parseJson, type ParseResult } from './parseResult';
+import { describeValue, type ParseResult, parseJson } from './parseResult';
 import { MAX_MEMORY_UPDATE_TEXT_LENGTH, MEMORY_EVENTS, type MemoryEvent } from './prompts/memoryUpdatePrompt';
 
 export interface MemoryUpdateEntry {
@@ -35,7 +35,8 @@ export function parseMemoryUpdate(text: string, options: ParseMemoryUpdateOption
   }
   const errors: string[] = [];
   const extra = Object.keys(root).filter((k) => k !== 'memory');
-  if (extra.length > 0) errors.push(`unexpected field${extra.length > 1 ? 's' : ''} ${extra.map((k) => describeValue(k)).join(', ')}; only "memory" is allowed`);
+  if (extra.length > 0)
+    errors.push(`unexpected field${extra.length > 1 ? 's' : ''} ${extra.map((k) => describeValue(k)).join(', ')}; only "memory" is allowed`);
   const list = (root as Record<string, unknown>).memory;
   if (!Array.isArray(list)) {
     errors.push(`"memory" must be an array of entries, got ${describeValue(list)}`);
@@ -73,7 +74,8 @@ export function parseMemoryUpdate(text: string, options: ParseMemoryUpdateOption
     }
     const old = item.old_memory;
     if (old !== undefined && typeof old !== 'string') problems.push(`"old_memory" must be a string, got ${describeValue(old)}`);
-    else if (typeof old === 'string' && old.length > maxTextLength) problems.push(`"old_memory" is ${old.length} characters; at most ${maxTextLength} are allowed`);
+    else if (typeof old === 'string' && old.length > maxTextLength)
+      problems.push(`"old_memory" is ${old.length} characters; at most ${maxTextLength} are allowed`);
 
     if (known && event !== 'ADD' && typeof id === 'string') {
       const previous = targets.get(id.trim());

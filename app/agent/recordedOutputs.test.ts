@@ -6,6 +6,8 @@
  * task, so its decisions are recorded here as they were, not judged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
+import { resolveRelativeDates } from '../lib/calendar';
 import type { MemoryBank } from '../memory/memoryBank';
 import { dumpBank } from '../memory/testing/bankFixtures';
 import answerFixtures from './fixtures/answer.json';
@@ -21,9 +23,7 @@ import { PROMPT_VERSION as ANSWER_VERSION } from './prompts/answerPrompt';
 import { PROMPT_VERSION as FACT_VERSION } from './prompts/factExtractionPrompt';
 import { PROMPT_VERSION as UPDATE_VERSION } from './prompts/memoryUpdatePrompt';
 import { createShortIdMap, inShortIds, remapMemoryUpdate } from './remapMemoryIds';
-import { resolveRelativeDates } from '../lib/calendar';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
-import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
 
 const facts = factFixtures as FactFixtureFile;
@@ -92,7 +92,11 @@ describe('memory updates on real replies', () => {
     if (!parsed.ok) return;
 
     // The manager's path from here: ids back to the bank's, embeddings, one validated batch.
-    const ids = await seedMemories(bank, 'user:test', c.memories.map((text) => ({ text, embedding: hashingEmbedding(text) })));
+    const ids = await seedMemories(
+      bank,
+      'user:test',
+      c.memories.map((text) => ({ text, embedding: hashingEmbedding(text) })),
+    );
     const map = createShortIdMap(ids);
     const before = await dumpBank(bank.db);
     const remapped = remapMemoryUpdate(parsed.value, map);

@@ -34,9 +34,7 @@ function mergeBest(lists: readonly (readonly ScoredMemory[])[], cap: number): Sc
       if (!seen || hit.score > seen.score) best.set(hit.memory.id, hit);
     }
   }
-  return [...best.values()]
-    .sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : a.memory.id > b.memory.id ? 1 : 0))
-    .slice(0, cap);
+  return [...best.values()].sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : a.memory.id > b.memory.id ? 1 : 0)).slice(0, cap);
 }
 
 /** Row i of a packed `count × dims` Float32Array. */
@@ -62,7 +60,9 @@ export async function retrieveForFacts(
   if (facts.length === 0) return [];
   const dims = factVectors.length / facts.length;
   const lists = await Promise.all(
-    facts.map(async (fact, i) => scored((await bank.hybridSearch(fact, rowOf(factVectors, i, dims), { k: options.perFactK, namespaces: [options.namespace] })).hits)),
+    facts.map(async (fact, i) =>
+      scored((await bank.hybridSearch(fact, rowOf(factVectors, i, dims), { k: options.perFactK, namespaces: [options.namespace] })).hits),
+    ),
   );
   return mergeBest(lists, options.maxCandidates);
 }
@@ -87,7 +87,10 @@ export async function retrieveForQuestion(
   const cap = options.perNamespaceK === undefined ? options.k : options.perNamespaceK * options.namespaces.length;
   const first = results[0]!;
   return {
-    hits: mergeBest(results.map((r) => scored(r.hits)), cap),
+    hits: mergeBest(
+      results.map((r) => scored(r.hits)),
+      cap,
+    ),
     mode: first.mode,
     ...(first.denseOff ? { denseOff: first.denseOff } : {}),
   };

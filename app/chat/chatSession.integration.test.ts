@@ -10,7 +10,7 @@ import { rowOf } from '../agent/retrieveMemories';
 import { openAgentTestBank, seedMemories } from '../agent/testing/agentTestBank';
 import { createEmbedder, type Embedder } from '../embed/embedder';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from '../llm/nodeLlamaCppClient';
-import { LLMError, type LLMClient } from '../llm/types';
+import { type LLMClient, LLMError } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import { ChatSession } from './chatSession';
 
@@ -53,7 +53,11 @@ describe('Chat session on the real models', () => {
     // A memory to compare with, so remembering takes both model steps.
     const seeded = ['The user lives in Paris and works as a nurse.'];
     const vectors = await embedder.embed(seeded);
-    await seedMemories(bank, NS, seeded.map((text, i) => ({ text, embedding: rowOf(vectors, i, embedder.dims).slice() })));
+    await seedMemories(
+      bank,
+      NS,
+      seeded.map((text, i) => ({ text, embedding: rowOf(vectors, i, embedder.dims).slice() })),
+    );
   }, 120_000);
 
   afterAll(async () => {

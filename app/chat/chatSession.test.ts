@@ -9,7 +9,7 @@ import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashin
 import { LLMError } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER } from '../memory/types';
-import { ChatSession, DEFAULT_CONVERSATION_TITLE, titleFrom, type ChatTurnMetrics } from './chatSession';
+import { ChatSession, type ChatTurnMetrics, DEFAULT_CONVERSATION_TITLE, titleFrom } from './chatSession';
 import { storedEvent } from './opEvents';
 import { createStageScriptedClient, held, type StageReply } from './testing/stageScriptedClient';
 
@@ -243,7 +243,16 @@ describe('ChatSession', () => {
 
   it('remembers replayed turns through the same backlog, resolving with the result', async () => {
     useModels({ facts: [facts('Caroline went to a support group on 7 May 2023.')] });
-    const turn = { id: 'conv-26:D1:3', namespace: 'locomo:conv-26', conversationId: 'locomo:conv-26', speaker: 'Caroline', role: 'dialogue' as const, text: 'I went to a support group yesterday.', at: 1, sessionTime: '2023-05-08' };
+    const turn = {
+      id: 'conv-26:D1:3',
+      namespace: 'locomo:conv-26',
+      conversationId: 'locomo:conv-26',
+      speaker: 'Caroline',
+      role: 'dialogue' as const,
+      text: 'I went to a support group yesterday.',
+      at: 1,
+      sessionTime: '2023-05-08',
+    };
     await bank.db.turns.put(turn);
     const result = await session.remember(turn);
     expect(result?.status).toBe('applied');

@@ -12,10 +12,17 @@
  *
  * Chat and Replay both remember turns through `remember`, so a replay's turns also yield to questions.
  */
-import { createAnswerAgent, type AnswerResult } from '../agent/answerAgent';
-import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type FactExtraction, type MemoryManagerOptions, type MemoryManagerEvent, type MemoryManagerResult } from '../agent/memoryManager';
+import { type AnswerResult, createAnswerAgent } from '../agent/answerAgent';
+import {
+  createMemoryManager,
+  type FactExtraction,
+  MEMORY_MANAGER_PROMPT_VERSION,
+  type MemoryManagerEvent,
+  type MemoryManagerOptions,
+  type MemoryManagerResult,
+} from '../agent/memoryManager';
 import type { Embedder } from '../embed/embedder';
-import { LLMError, type LLMClient } from '../llm/types';
+import { type LLMClient, LLMError } from '../llm/types';
 import type { ConversationRecord, OpEventRecord } from '../memory/db';
 import type { MemoryBank } from '../memory/memoryBank';
 import type { SourceSnapshot, TurnRecord } from '../memory/types';
@@ -258,7 +265,12 @@ export class ChatSession {
     return this.models;
   }
 
-  private async answer(models: ChatModels, userTurn: TurnRecord, regenerating: boolean, replacing?: TurnRecord): Promise<'answered' | 'stopped' | 'failed' | 'engine-lost'> {
+  private async answer(
+    models: ChatModels,
+    userTurn: TurnRecord,
+    regenerating: boolean,
+    replacing?: TurnRecord,
+  ): Promise<'answered' | 'stopped' | 'failed' | 'engine-lost'> {
     const { db } = this.bank;
     const controller = new AbortController();
     this.answerAbort = controller;
@@ -315,7 +327,11 @@ export class ChatSession {
         return m ? [{ memoryId: id, text: m.text, updatedAt: m.updatedAt }] : [];
       });
       const considered = (result as AnswerResult & { considered?: TurnRecord['considered'] }).considered;
-      await this.storeAnswer(userTurn, { text: result.answer, sources, usedMemoryIds: result.usedMemoryIds, stopped: false, ...(considered ? { considered } : {}) }, replacing);
+      await this.storeAnswer(
+        userTurn,
+        { text: result.answer, sources, usedMemoryIds: result.usedMemoryIds, stopped: false, ...(considered ? { considered } : {}) },
+        replacing,
+      );
       const wall = performance.now() - started;
       const metrics: ChatTurnMetrics = {
         turnId: userTurn.id,
@@ -445,9 +461,18 @@ export class ChatSession {
       this.update({ remembering: { turnId: item.turn.id, text: item.turn.text, waitingForAnswer: false } });
       const controller = new AbortController();
       this.managerAbort = controller;
-      const manager = createMemoryManager({ ...models, bank: this.bank }, { ...this.managerOptions, onEvent: (event) => this.logEvent(item.turn, models.llm.modelId, event) });
+      const manager = createMemoryManager(
+        { ...models, bank: this.bank },
+        { ...this.managerOptions, onEvent: (event) => this.logEvent(item.turn, models.llm.modelId, event) },
+      );
       const options = { signal: controller.signal };
-      const dialogueTurn = { speaker: item.turn.speaker, text: item.turn.text, sessionTime: item.turn.sessionTime ?? this.today(), turnId: item.turn.id, namespace: item.turn.namespace };
+      const dialogueTurn = {
+        speaker: item.turn.speaker,
+        text: item.turn.text,
+        sessionTime: item.turn.sessionTime ?? this.today(),
+        turnId: item.turn.id,
+        namespace: item.turn.namespace,
+      };
       try {
         if (!item.extraction) {
           item.extraction = await manager.extractFacts(dialogueTurn, options);
@@ -470,7 +495,13 @@ export class ChatSession {
         }
         this.finish(item);
         this.emitMetrics(item);
-        this.update({ problem: { conversationId: item.turn.role === 'dialogue' ? null : item.turn.conversationId, message: `Remembering failed: ${message(error)}`, retryText: null } });
+        this.update({
+          problem: {
+            conversationId: item.turn.role === 'dialogue' ? null : item.turn.conversationId,
+            message: `Remembering failed: ${message(error)}`,
+            retryText: null,
+          },
+        });
         item.fail(error);
       } finally {
         if (this.managerAbort === controller) this.managerAbort = null;

@@ -5,7 +5,9 @@
 import type { MemoryManagerEvent } from '../agent/memoryManager';
 import type { OpEventRecord } from '../memory/db';
 
-export type StoredOpEvent = Extract<MemoryManagerEvent, { type: 'facts' | 'attempt-rejected' | 'applied' | 'rejected' | 'skipped' }> | { type: 'stopped'; turnId: string };
+export type StoredOpEvent =
+  | Extract<MemoryManagerEvent, { type: 'facts' | 'attempt-rejected' | 'applied' | 'rejected' | 'skipped' }>
+  | { type: 'stopped'; turnId: string };
 
 const STORED_TYPES: ReadonlySet<string> = new Set<StoredOpEvent['type']>(['facts', 'attempt-rejected', 'applied', 'rejected', 'skipped', 'stopped']);
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { categoryLabel, isScoredCategory } from './categories';
 import { buildContextAnswerMessages, parseContextAnswer } from './contextAnswerPrompt';
 import { evidenceIds, selectQuestions } from './evalQuestions';
-import { markdownTable, percentile, summarizePipeline, type QuestionResult } from './evalResults';
+import { markdownTable, percentile, type QuestionResult, summarizePipeline } from './evalResults';
 import { checkCheckpoint, type EvalCheckpoint, type EvalRunConfig } from './evalRunner';
-import { buildJudgeMessages, parseJudgeReply } from './judge';
 import { readLocomoFixture } from './fixtures/locomoFixture';
+import { buildJudgeMessages, parseJudgeReply } from './judge';
 import { lexicalScores } from './metrics';
 import { DEFAULT_PIPELINE_SETTINGS } from './pipelines/evalPipeline';
 import { estimatePromptTokens, fittingTail } from './pipelines/fullContextPipeline';
@@ -121,7 +121,11 @@ describe('results', () => {
     expect(percentile([], 50)).toBe(0);
   });
   it('sums up per category and overall, J over the judged only, and prints a table', () => {
-    const s = summarizePipeline('rag', [result(2, '7 May 2023', '7 May 2023', 'CORRECT', 10), result(2, 'x', 'y', null, 30), result(4, 'Paris', 'Rome', 'WRONG', 20)], null);
+    const s = summarizePipeline(
+      'rag',
+      [result(2, '7 May 2023', '7 May 2023', 'CORRECT', 10), result(2, 'x', 'y', null, 30), result(4, 'Paris', 'Rome', 'WRONG', 20)],
+      null,
+    );
     expect(s.overall).toMatchObject({ questions: 3, f1: 1 / 3, exactMatch: 1 / 3, judge: 0.5, judged: 2 });
     expect(s.byCategory.map((c) => [c.code, c.summary.questions, c.summary.judge])).toEqual([
       [2, 2, 1],
@@ -134,7 +138,17 @@ describe('results', () => {
     expect(table).toContain('| 50.0 | 110 | 20 | 30 |');
   });
   it('refuses a checkpoint of another run, naming what differs', () => {
-    const config: EvalRunConfig = { data: 'd', split: 'val', pipelines: ['rag'], limit: null, maxTurns: 4, settings: DEFAULT_PIPELINE_SETTINGS, model: 'm', judgeModel: null, promptCache: false };
+    const config: EvalRunConfig = {
+      data: 'd',
+      split: 'val',
+      pipelines: ['rag'],
+      limit: null,
+      maxTurns: 4,
+      settings: DEFAULT_PIPELINE_SETTINGS,
+      model: 'm',
+      judgeModel: null,
+      promptCache: false,
+    };
     const cp: EvalCheckpoint = { version: 1, config, bankState: { nextId: 1, clock: 0 }, ingest: {}, results: [] };
     expect(() => checkCheckpoint(cp, config)).not.toThrow();
     expect(() => checkCheckpoint(cp, { ...config, model: 'other' })).toThrow('different run (model: checkpoint "m", now "other")');

@@ -47,7 +47,8 @@ export function evidenceIds(evidence: readonly string[]): string[] {
 }
 
 function checkCount(name: string, value: number | null | undefined): void {
-  if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a positive whole number, got ${String(value)}`);
+  if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 1))
+    throw new Error(`${name} must be a positive whole number, got ${String(value)}`);
 }
 
 export function selectQuestions(conversations: readonly LocomoConversation[], options: SelectionOptions = {}): QuestionSelection {

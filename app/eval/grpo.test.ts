@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupAdvantages, rolloutRows, toJsonl, type RolloutGroup } from './grpo';
+import { groupAdvantages, type RolloutGroup, rolloutRows, toJsonl } from './grpo';
 
 describe('groupAdvantages', () => {
   it('is (r − mean) / sample std', () => {
@@ -45,7 +45,10 @@ describe('rolloutRows', () => {
   };
   it('writes one JSONL row per sample with the trainers’ fields', () => {
     const rows = rolloutRows(group, 10);
-    const lines = toJsonl(rows).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = toJsonl(rows)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({
       prompt: group.prompt,

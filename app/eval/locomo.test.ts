@@ -35,7 +35,9 @@ describe('parseLocomo', () => {
     // The image turn: its caption goes into the text retrieval and prompts see.
     const image = a!.turns.find((t) => t.imageCaption);
     expect(image?.diaId).toBe('D1:5');
-    expect(image && turnText(image)).toBe('Maya: A small bowl, a bit lopsided but mine. Here it is! [shares an image: a photo of a small blue ceramic bowl on a wooden table]');
+    expect(image && turnText(image)).toBe(
+      'Maya: A small bowl, a bit lopsided but mine. Here it is! [shares an image: a photo of a small blue ceramic bowl on a wooden table]',
+    );
   });
 
   it('rejects a file that is not LoCoMo with the place that is wrong', () => {

@@ -12,12 +12,12 @@ import { rowOf } from '../agent/retrieveMemories';
 import { createEmbedder, type Embedder } from '../embed/embedder';
 import { createNodeLlamaCppClient, type NodeLlamaCppClient } from '../llm/nodeLlamaCppClient';
 import { MANUAL_PROPOSER } from '../memory/types';
-import { openEvalBank, type EvalBank } from './evalBank';
+import { type EvalBank, openEvalBank } from './evalBank';
 import { selectQuestions } from './evalQuestions';
-import { groupAdvantages, toJsonl, type RolloutRow } from './grpo';
 import { readLocomoFixture } from './fixtures/locomoFixture';
-import { collectRollouts, memoryManagerRollout, type RolloutDeps } from './rollouts';
+import { groupAdvantages, type RolloutRow, toJsonl } from './grpo';
 import { speakerNamespace } from './pipelines/speakerNamespaces';
+import { collectRollouts, memoryManagerRollout, type RolloutDeps } from './rollouts';
 import { selectSplit } from './splits';
 
 const conversations = selectSplit(readLocomoFixture(), 'val');
@@ -29,7 +29,11 @@ function expectRowSchema(row: RolloutRow) {
   expect(row.reward).toBeGreaterThanOrEqual(0);
   expect(row.reward).toBeLessThanOrEqual(1);
   expect(Number.isFinite(row.advantage)).toBe(true);
-  expect(row).toMatchObject({ data_source: 'locomo', reward_model: { style: 'rule' }, extra_info: { split: 'val', reward_kind: 'exact-match', temperature: 1 } });
+  expect(row).toMatchObject({
+    data_source: 'locomo',
+    reward_model: { style: 'rule' },
+    extra_info: { split: 'val', reward_kind: 'exact-match', temperature: 1 },
+  });
   expect(typeof row.group_id).toBe('string');
   expect(row.label).toBe(row.advantage > 0);
 }
@@ -61,7 +65,16 @@ describe('GRPO rollouts on the real models', () => {
   });
 
   it('samples G answers per question, rewards them by exact match and writes trainer-ready JSONL rows', { timeout: 240_000 }, async () => {
-    const collected = await collectRollouts({ conversations, policies: ['answer'], groupSize: 2, maxTurns: 2, limit: 1, perSpeakerK: 5, deps, bank: await openBank() });
+    const collected = await collectRollouts({
+      conversations,
+      policies: ['answer'],
+      groupSize: 2,
+      maxTurns: 2,
+      limit: 1,
+      perSpeakerK: 5,
+      deps,
+      bank: await openBank(),
+    });
     expect(collected.groups).toHaveLength(1);
     const group = collected.groups[0]!;
     expect(group).toMatchObject({ groupId: 'answer-agent/conv-30/0', policy: 'answer-agent', groundTruth: '19 January, 2023', qaIndices: [0], temperature: 1 });
@@ -93,7 +106,16 @@ describe('GRPO rollouts on the real models', () => {
     const turns = conv30.turns.slice(0, 4);
     const question = selectQuestions(conversations, { maxTurns: 4 }).questions.find((q) => q.index === 4)!;
 
-    const outcome = await memoryManagerRollout(deps, { bank, conversation: conv30, namespacePrefix: prefix, turn: turns[3]!, questions: [question], turnsSoFar: turns, groupSize: 2, perSpeakerK: 5 });
+    const outcome = await memoryManagerRollout(deps, {
+      bank,
+      conversation: conv30,
+      namespacePrefix: prefix,
+      turn: turns[3]!,
+      questions: [question],
+      turnsSoFar: turns,
+      groupSize: 2,
+      perSpeakerK: 5,
+    });
     expect(await bank.snapshot(prefix)).toEqual(before);
     // The bank holds memories like the turn's facts, so there is a memory-update prompt to sample.
     expect(outcome.status).toBe('sampled');

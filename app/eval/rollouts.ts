@@ -10,17 +10,17 @@
  * The bank the rollouts start from is built turn by turn by the greedy Memory Manager, the same as `ours`.
  */
 import { ANSWER_PROMPT_VERSION, createAnswerAgent, defaultAnswerMaxTokens, memoryDate } from '../agent/answerAgent';
-import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION, type DialogueTurn } from '../agent/memoryManager';
+import { chronologicalCompare } from '../agent/answerAgentListing';
+import { createMemoryManager, type DialogueTurn, MEMORY_MANAGER_PROMPT_VERSION } from '../agent/memoryManager';
 import { parseAnswer } from '../agent/parseAnswer';
 import { answerSchema, buildAnswerMessages } from '../agent/prompts/answerPrompt';
-import { chronologicalCompare } from '../agent/answerAgentListing';
 import { buildMemoryUpdateMessages } from '../agent/prompts/memoryUpdatePrompt';
 import { retrieveForQuestion } from '../agent/retrieveMemories';
 import type { Embedder } from '../embed/embedder';
 import type { LLMClient } from '../llm/types';
 import type { EvalBank } from './evalBank';
-import { selectQuestions, type EvalQuestion } from './evalQuestions';
-import { rolloutRows, type RolloutGroup, type RolloutRow } from './grpo';
+import { type EvalQuestion, selectQuestions } from './evalQuestions';
+import { type RolloutGroup, type RolloutRow, rolloutRows } from './grpo';
 import type { LocomoConversation, LocomoTurn } from './locomo';
 import { exactMatch } from './metrics';
 import { managerTurnText } from './pipelines/oursPipeline';
@@ -52,7 +52,8 @@ export interface AnswerRolloutRequest {
 }
 
 function checkGroupSize(g: number): void {
-  if (!Number.isInteger(g) || g < 2) throw new Error(`the group size must be a whole number of at least 2 (GRPO compares samples of one prompt), got ${String(g)}`);
+  if (!Number.isInteger(g) || g < 2)
+    throw new Error(`the group size must be a whole number of at least 2 (GRPO compares samples of one prompt), got ${String(g)}`);
 }
 
 export async function answerAgentRollout(deps: RolloutDeps, request: AnswerRolloutRequest): Promise<RolloutGroup> {
@@ -68,7 +69,9 @@ export async function answerAgentRollout(deps: RolloutDeps, request: AnswerRollo
     ...(referenceDate ? { timeAware: { referenceDate } } : {}),
   });
   // The prompt exactly as the Answer Agent builds it.
-  const shown = [...retrieval.hits].sort((a, b) => chronologicalCompare(a.memory, b.memory)).map((h, i) => ({ id: String(i), date: memoryDate(h.memory), text: h.memory.text }));
+  const shown = [...retrieval.hits]
+    .sort((a, b) => chronologicalCompare(a.memory, b.memory))
+    .map((h, i) => ({ id: String(i), date: memoryDate(h.memory), text: h.memory.text }));
   const ids = shown.map((m) => m.id);
   const prompt = buildAnswerMessages({ question: question.question, memories: shown, mode: 'benchmark', format: 'json' });
   const samples = [];
@@ -147,10 +150,15 @@ export async function memoryManagerRollout(deps: RolloutDeps, request: ManagerRo
       const sampler = createMemoryManager({ llm: deps.llm, embedder: deps.embedder, bank: copy.bank }, { temperature });
       const result = await sampler.updateMemories(extraction, opts);
       if (result.candidates.length === 0) {
-        return { status: 'skipped', turnId: turn.diaId, reason: 'no similar memory yet: every fact is an ADD without a model call, so there is nothing to sample' };
+        return {
+          status: 'skipped',
+          turnId: turn.diaId,
+          reason: 'no similar memory yet: every fact is an ADD without a model call, so there is nothing to sample',
+        };
       }
       const messages = buildMemoryUpdateMessages({ memories: result.candidates.map((c) => c.text), facts: result.facts });
-      if (prompt && JSON.stringify(prompt) !== JSON.stringify(messages)) throw new Error(`turn ${turn.diaId}: the bank copies showed different memories; the group would not share one prompt`);
+      if (prompt && JSON.stringify(prompt) !== JSON.stringify(messages))
+        throw new Error(`turn ${turn.diaId}: the bank copies showed different memories; the group would not share one prompt`);
       prompt ??= messages;
       const first = result.calls.find((c) => c.stage === 'memory-update' && c.attempt === 1);
       if (!first) throw new Error(`turn ${turn.diaId}: the Memory Manager made no memory-update call`);
@@ -158,7 +166,13 @@ export async function memoryManagerRollout(deps: RolloutDeps, request: ManagerRo
         samples.push({ completion: first.output, reward: 0, detail: 'first reply refused' });
         continue;
       }
-      const agent = createAnswerAgent({ llm: deps.answerLlm ?? deps.llm, embedder: deps.embedder, bank: copy.bank, latencyBudgetS: 0, reuseAcrossQuestions: false });
+      const agent = createAnswerAgent({
+        llm: deps.answerLlm ?? deps.llm,
+        embedder: deps.embedder,
+        bank: copy.bank,
+        latencyBudgetS: 0,
+        reuseAcrossQuestions: false,
+      });
       const answers = [];
       for (const q of request.questions) {
         const a = await agent.answer({
@@ -231,7 +245,8 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
   const groups: RolloutGroup[] = [];
   const skipped: { turnId: string; reason: string }[] = [];
   const opts = options.signal ? { signal: options.signal } : {};
-  const total = options.conversations.reduce((n, c) => n + (turnsOf.get(c.sampleId)?.length ?? 0), 0) + (options.policies.includes('answer') ? questions.length : 0);
+  const total =
+    options.conversations.reduce((n, c) => n + (turnsOf.get(c.sampleId)?.length ?? 0), 0) + (options.policies.includes('answer') ? questions.length : 0);
   let done = 0;
   const add = (g: RolloutGroup) => {
     groups.push(g);
@@ -266,7 +281,13 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
         }
       }
       await manager.processTurn(
-        { speaker: turn.speaker, text: managerTurnText(turn), sessionTime: turn.sessionTime, turnId: turn.diaId, namespace: speakerNamespace(prefix, conversation, turn.speaker) },
+        {
+          speaker: turn.speaker,
+          text: managerTurnText(turn),
+          sessionTime: turn.sessionTime,
+          turnId: turn.diaId,
+          namespace: speakerNamespace(prefix, conversation, turn.speaker),
+        },
         opts,
       );
       options.onProgress?.(++done, total, `${conversation.sampleId} ${turn.diaId}`);
@@ -274,7 +295,18 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
     if (options.policies.includes('answer')) {
       for (const question of mine) {
         options.signal?.throwIfAborted();
-        add(await answerAgentRollout(options.deps, { bank: options.bank, conversation, namespacePrefix: prefix, question, turns, groupSize: options.groupSize, perSpeakerK, ...opts }));
+        add(
+          await answerAgentRollout(options.deps, {
+            bank: options.bank,
+            conversation,
+            namespacePrefix: prefix,
+            question,
+            turns,
+            groupSize: options.groupSize,
+            perSpeakerK,
+            ...opts,
+          }),
+        );
         options.onProgress?.(++done, total, `${conversation.sampleId} question ${question.index}`);
       }
     }

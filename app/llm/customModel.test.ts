@@ -100,7 +100,13 @@ describe('buildCustomModel: GGUF by URL (wllama)', () => {
 describe('buildCustomModel: MLC model by URL (web-llm)', () => {
   it('makes the web-llm record from the model URL, the library URL and the name', () => {
     const entry = buildCustomModel({ engine: 'webllm', name: '', modelUrl: MLC_MODEL, modelLibUrl: MLC_LIB });
-    expect(entry).toMatchObject({ engine: 'webllm', id: 'my-finetune-q4f16_1-MLC', quantization: 'q4f16_1', custom: true, requires: { webgpu: true, shaderF16: true } });
+    expect(entry).toMatchObject({
+      engine: 'webllm',
+      id: 'my-finetune-q4f16_1-MLC',
+      quantization: 'q4f16_1',
+      custom: true,
+      requires: { webgpu: true, shaderF16: true },
+    });
     if (entry.engine !== 'webllm') throw new Error('expected web-llm');
     const config = webllmAppConfig(entry, resolveModelSource(entry, '/models/'));
     expect(config.model_list).toHaveLength(1);
@@ -138,7 +144,9 @@ describe('saved custom models', () => {
     ]);
     expect(read.entries.map((e) => e.id)).toEqual(['Mine']);
     expect(read.problems).toEqual(['Saved model "mine": another saved model has this name; this one was not loaded']);
-    expect(addCustomModel([{ engine: 'wllama', name: 'Mine', url: GGUF_URL }], { engine: 'wllama', name: 'mine', url: GGUF_URL }).map((s) => s.name)).toEqual(['mine']);
+    expect(addCustomModel([{ engine: 'wllama', name: 'Mine', url: GGUF_URL }], { engine: 'wllama', name: 'mine', url: GGUF_URL }).map((s) => s.name)).toEqual([
+      'mine',
+    ]);
   });
 
   it('adds cleaned specs, replaces one of the same name, removes by name', () => {
@@ -158,7 +166,12 @@ describe('saved custom models', () => {
   });
 
   it('rebuilds saved entries and reports, without dropping the rest, the ones that no longer validate', () => {
-    const read = readCustomModels([{ engine: 'wllama', name: 'ok', url: GGUF_URL }, { engine: 'wllama', name: 'broken', url: 'ftp://x' }, 42, { engine: 'gpt', name: 'z' }]);
+    const read = readCustomModels([
+      { engine: 'wllama', name: 'ok', url: GGUF_URL },
+      { engine: 'wllama', name: 'broken', url: 'ftp://x' },
+      42,
+      { engine: 'gpt', name: 'z' },
+    ]);
     expect(read.entries.map((e) => e.id)).toEqual(['ok']);
     expect(read.problems).toHaveLength(3);
     expect(read.problems[0]).toMatch(/^Saved model "broken": .*ftp:/);

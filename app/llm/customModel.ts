@@ -7,9 +7,7 @@
 import type { CatalogEntry, GGUFCatalogEntry, Quantization, WebLLMCatalogEntry } from './catalog';
 import { CATALOG } from './catalog';
 
-export type CustomModelSpec =
-  | { engine: 'wllama'; name: string; url: string }
-  | { engine: 'webllm'; name: string; modelUrl: string; modelLibUrl: string };
+export type CustomModelSpec = { engine: 'wllama'; name: string; url: string } | { engine: 'webllm'; name: string; modelUrl: string; modelLibUrl: string };
 
 export type CustomModelField = 'name' | 'url' | 'modelUrl' | 'modelLibUrl' | 'engine';
 
@@ -52,7 +50,10 @@ function checkUrl(raw: unknown, field: CustomModelField, what: string): { url: s
   // origins that look like paths, as is "//evil.example/m.gguf": all refused rather than guessed at.
   if (url.includes('\\')) throw new CustomModelError(`${what} must not contain backslashes (\\); use / — "${url}".`, field);
   if (url.startsWith('//')) {
-    throw new CustomModelError(`${what} starts with //, which means another server: write it with https:// in front, or as a path on this server starting with a single /.`, field);
+    throw new CustomModelError(
+      `${what} starts with //, which means another server: write it with https:// in front, or as a path on this server starting with a single /.`,
+      field,
+    );
   }
   let parsed: URL;
   const origin = pageOrigin();
@@ -71,7 +72,8 @@ function checkUrl(raw: unknown, field: CustomModelField, what: string): { url: s
     throw new CustomModelError(`${what} must not contain a user name or password (user:pass@): they would be saved and shown in plain text.`, field);
   }
   const relative = !/^[a-z][a-z0-9+.-]*:/i.test(url);
-  if (relative && parsed.origin !== origin) throw new CustomModelError(`${what} resolves to another server (${parsed.origin}); write the full URL instead.`, field);
+  if (relative && parsed.origin !== origin)
+    throw new CustomModelError(`${what} resolves to another server (${parsed.origin}); write the full URL instead.`, field);
   const kept = parsed.origin === origin ? `${parsed.pathname}${parsed.search}` : url;
   return { url: kept, pathname: decodeURIComponent(parsed.pathname) };
 }
@@ -111,7 +113,10 @@ function buildGGUF(spec: Extract<CustomModelSpec, { engine: 'wllama' }>): GGUFCa
   if (shard) {
     const [, current = '', total = ''] = shard;
     if (current.length !== 5 || total.length !== 5) {
-      throw new CustomModelError(`Split GGUF files are named -00001-of-00003.gguf (five digits each); wllama would not find the other shards of "${fileName}".`, 'url');
+      throw new CustomModelError(
+        `Split GGUF files are named -00001-of-00003.gguf (five digits each); wllama would not find the other shards of "${fileName}".`,
+        'url',
+      );
     }
     if (Number(current) < 1 || Number(current) > Number(total)) {
       throw new CustomModelError(`"${fileName}" names shard ${Number(current)} of ${Number(total)}, which cannot exist.`, 'url');

@@ -15,13 +15,32 @@ const source = { modelUrl: 'https://example.invalid/model', modelLibUrl: 'https:
 
 /** A chunk stream that sends one token and then nothing more: the GPU engine stopped mid-reply. */
 async function* oneTokenThenSilence() {
-  yield { id: 'c1', object: 'chat.completion.chunk', created: 0, model: entry.id, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] };
+  yield {
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: entry.id,
+    choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }],
+  };
   await new Promise(() => undefined);
 }
 
 async function* wholeReply() {
-  yield { id: 'c2', object: 'chat.completion.chunk', created: 0, model: entry.id, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }] };
-  yield { id: 'c2', object: 'chat.completion.chunk', created: 0, model: entry.id, choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } };
+  yield {
+    id: 'c2',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: entry.id,
+    choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
+  };
+  yield {
+    id: 'c2',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: entry.id,
+    choices: [],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+  };
 }
 
 /** web-llm's real worker-side handler, in process, behind the slice of `Worker` the client uses. */

@@ -1,9 +1,9 @@
 import type { AppConfig, ChatCompletionMessageParam, InitProgressReport, WebWorkerMLCEngine } from '@mlc-ai/web-llm';
+import { SerialQueue } from '../lib/serialQueue';
 import type { ResolvedWebLLMSource, WebLLMCatalogEntry } from './catalog';
 import { collectChatStream } from './chatStream';
 import type { ChatMessage, CompletionOptions, CompletionResult, LLMClient } from './types';
 import { assertValidOptions, LLMError } from './types';
-import { SerialQueue } from '../lib/serialQueue';
 
 export interface WebLLMProgress {
   /** 0..1 */
@@ -68,7 +68,9 @@ export function explainWebLLMError(error: unknown, modelUrl?: string): LLMError 
     );
   }
   if (/FeatureSupport|ShaderF16/.test(name) || /shader-f16/i.test(message)) {
-    return new LLMError(`This model needs the shader-f16 WebGPU feature, which this GPU lacks (${message}). Pick a q4f32 build.`, 'webllm', 'unsupported', { cause: error });
+    return new LLMError(`This model needs the shader-f16 WebGPU feature, which this GPU lacks (${message}). Pick a q4f32 build.`, 'webllm', 'unsupported', {
+      cause: error,
+    });
   }
   if (/DeviceLost/.test(name) || /device (was )?lost/i.test(message)) {
     return new LLMError(`The GPU device was lost (${message}). Reload the model to continue.`, 'webllm', 'device-lost', { cause: error });
@@ -149,7 +151,11 @@ export async function createWebLLMClient(options: WebLLMClientOptions): Promise<
     const lost = new Promise<never>((_, reject) => {
       state.onLost = (why) =>
         reject(
-          new LLMError(`The chat model's engine stopped during this reply (${why}). It will be restarted on the next call; nothing from this reply was kept, so you can retry.`, 'webllm', 'engine-lost'),
+          new LLMError(
+            `The chat model's engine stopped during this reply (${why}). It will be restarted on the next call; nothing from this reply was kept, so you can retry.`,
+            'webllm',
+            'engine-lost',
+          ),
         );
     });
     try {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyMemoryOps, type ApplyResult } from './applyMemoryOps';
+import { type ApplyResult, applyMemoryOps } from './applyMemoryOps';
 import type { MemoryDB } from './db';
 import { MemoryBankError } from './memoryBankError';
 import type { MemoryOpBatch } from './memoryOps';
@@ -42,11 +42,27 @@ describe('applyMemoryOps: applied batches', () => {
       applyMemoryOps(db, batch([{ op: 'ADD', text: '  Alice adopted a dog named Buddy ', embedding: raw, eventTime: '2023-05-08' }]), { now: () => 1000 }),
     );
     const [memory] = await db.memories.toArray();
-    expect(memory).toMatchObject({ namespace: NS, text: 'Alice adopted a dog named Buddy', createdAt: 1000, updatedAt: 1000, sourceTurnIds: ['D1:3'], eventTime: '2023-05-08' });
+    expect(memory).toMatchObject({
+      namespace: NS,
+      text: 'Alice adopted a dog named Buddy',
+      createdAt: 1000,
+      updatedAt: 1000,
+      sourceTurnIds: ['D1:3'],
+      eventTime: '2023-05-08',
+    });
     const norm = Math.sqrt(memory!.embedding.reduce((s, x) => s + x * x, 0));
     expect(norm).toBeCloseTo(1, 5);
     expect(r.history).toEqual([
-      expect.objectContaining({ op: 'ADD', memoryId: memory!.id, before: null, after: 'Alice adopted a dog named Buddy', turnId: 'D1:3', model: PROPOSER.model, promptVersion: 'manager-v1', seq: 0 }),
+      expect.objectContaining({
+        op: 'ADD',
+        memoryId: memory!.id,
+        before: null,
+        after: 'Alice adopted a dog named Buddy',
+        turnId: 'D1:3',
+        model: PROPOSER.model,
+        promptVersion: 'manager-v1',
+        seq: 0,
+      }),
     ]);
     expect(await db.memoryHistory.toArray()).toEqual(r.history);
     expect(r.changes.upserts.map((u) => u.id)).toEqual([memory!.id]);
@@ -61,7 +77,13 @@ describe('applyMemoryOps: applied batches', () => {
     const memories = await db.memories.toArray();
     expect(memories).toHaveLength(1);
     expect(memories[0]).toMatchObject({ id, text: 'Alice adopted two dogs, Buddy and Scout', createdAt: created.createdAt, sourceTurnIds: ['D1:3', 'D2:7'] });
-    expect(r.history[0]).toMatchObject({ op: 'UPDATE', memoryId: id, before: 'Alice adopted a dog named Buddy', after: 'Alice adopted two dogs, Buddy and Scout', turnId: 'D2:7' });
+    expect(r.history[0]).toMatchObject({
+      op: 'UPDATE',
+      memoryId: id,
+      before: 'Alice adopted a dog named Buddy',
+      after: 'Alice adopted two dogs, Buddy and Scout',
+      turnId: 'D2:7',
+    });
   });
 
   it('DELETE removes the memory and keeps its last text in the history; NOOP writes only history', async () => {
@@ -82,7 +104,12 @@ describe('applyMemoryOps: applied batches', () => {
 
   it('records manual edits as manual', async () => {
     const id = await add('Alice works as a nurse');
-    const r = await expectApplied(applyMemoryOps(db, batch([{ op: 'UPDATE', id, text: 'Alice works as a counselor', embedding: vec() }], [id], { proposer: MANUAL_PROPOSER, turnId: null })));
+    const r = await expectApplied(
+      applyMemoryOps(
+        db,
+        batch([{ op: 'UPDATE', id, text: 'Alice works as a counselor', embedding: vec() }], [id], { proposer: MANUAL_PROPOSER, turnId: null }),
+      ),
+    );
     expect(r.history[0]).toMatchObject({ model: 'manual', promptVersion: 'manual', turnId: null });
   });
 });
@@ -101,7 +128,17 @@ describe('applyMemoryOps: every kind of bad op rejects the whole batch and leave
     ['real id not shown', (i) => ({ ops: [{ op: 'DELETE', id: i.b }], candidates: [i.a] }), /was not among the memories shown/],
     ['deleted meanwhile', (i) => ({ ops: [{ op: 'UPDATE', id: i.gone, text: 'x', embedding: vec() }], candidates: [i.gone] }), /no longer exists/],
     ['other namespace', (i) => ({ ops: [{ op: 'DELETE', id: i.other }], candidates: [i.other] }), /belongs to another namespace/],
-    ['same memory twice', (i) => ({ ops: [{ op: 'UPDATE', id: i.a, text: 'y', embedding: vec() }, { op: 'DELETE', id: i.a }], candidates: [i.a] }), /already the target of operation 1/],
+    [
+      'same memory twice',
+      (i) => ({
+        ops: [
+          { op: 'UPDATE', id: i.a, text: 'y', embedding: vec() },
+          { op: 'DELETE', id: i.a },
+        ],
+        candidates: [i.a],
+      }),
+      /already the target of operation 1/,
+    ],
     ['empty text', () => ({ ops: [{ op: 'ADD', text: '', embedding: vec() }] }), /text is empty/],
     ['blank text', (i) => ({ ops: [{ op: 'UPDATE', id: i.a, text: ' \n\t ', embedding: vec() }], candidates: [i.a] }), /text is empty/],
     ['non-string text', () => ({ ops: [{ op: 'ADD', text: 42, embedding: vec() }] }), /text must be a string, got number/],
@@ -113,9 +150,26 @@ describe('applyMemoryOps: every kind of bad op rejects the whole batch and leave
     ['zero embedding', () => ({ ops: [{ op: 'ADD', text: 'x', embedding: new Float32Array(384) }] }), /all zeros/],
     ['bad eventTime', () => ({ ops: [{ op: 'ADD', text: 'x', embedding: vec(), eventTime: 'last Saturday' }] }), /eventTime must be an ISO date/],
     ['bad sourceTurnIds', () => ({ ops: [{ op: 'ADD', text: 'x', embedding: vec(), sourceTurnIds: [1, 2] }] }), /sourceTurnIds must be an array of strings/],
-    ['duplicate ADDs', () => ({ ops: [{ op: 'ADD', text: 'Likes tea', embedding: vec() }, { op: 'ADD', text: ' likes  TEA', embedding: vec() }] }), /operation 1 already adds this text/],
-    ['re-adding an existing fact', (i) => ({ ops: [{ op: 'ADD', text: 'alice lives in berlin', embedding: vec() }], candidates: [i.a] }), /already says this; use NOOP/],
-    ['UPDATE that changes nothing', (i) => ({ ops: [{ op: 'UPDATE', id: i.a, text: 'Alice lives in Berlin', embedding: vec() }], candidates: [i.a] }), /unchanged; use NOOP/],
+    [
+      'duplicate ADDs',
+      () => ({
+        ops: [
+          { op: 'ADD', text: 'Likes tea', embedding: vec() },
+          { op: 'ADD', text: ' likes  TEA', embedding: vec() },
+        ],
+      }),
+      /operation 1 already adds this text/,
+    ],
+    [
+      're-adding an existing fact',
+      (i) => ({ ops: [{ op: 'ADD', text: 'alice lives in berlin', embedding: vec() }], candidates: [i.a] }),
+      /already says this; use NOOP/,
+    ],
+    [
+      'UPDATE that changes nothing',
+      (i) => ({ ops: [{ op: 'UPDATE', id: i.a, text: 'Alice lives in Berlin', embedding: vec() }], candidates: [i.a] }),
+      /unchanged; use NOOP/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, make, reason) => {
@@ -123,7 +177,8 @@ describe('applyMemoryOps: every kind of bad op rejects the whole batch and leave
     const b = await add('Alice likes jazz');
     const gone = await add('Alice is 30');
     await expectApplied(applyMemoryOps(db, batch([{ op: 'DELETE', id: gone }], [gone])));
-    const other = (await expectApplied(applyMemoryOps(db, batch([{ op: 'ADD', text: 'Bob likes tea', embedding: vec() }], [], { namespace: 'user:bob' })))).history[0]!.memoryId!;
+    const other = (await expectApplied(applyMemoryOps(db, batch([{ op: 'ADD', text: 'Bob likes tea', embedding: vec() }], [], { namespace: 'user:bob' }))))
+      .history[0]!.memoryId!;
     const before = await dumpBank(db);
     const { ops, candidates } = make({ a, b, gone, other });
     // A valid op in the same batch must not be written either.
@@ -142,7 +197,13 @@ describe('applyMemoryOps: every kind of bad op rejects the whole batch and leave
   });
 
   it('reports every problem of every op at once, with its position', async () => {
-    const r = await applyMemoryOps(db, batch([{ op: 'ADD', text: '', embedding: new Float32Array(2) }, { op: 'DELETE', id: 'nope' }]));
+    const r = await applyMemoryOps(
+      db,
+      batch([
+        { op: 'ADD', text: '', embedding: new Float32Array(2) },
+        { op: 'DELETE', id: 'nope' },
+      ]),
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toEqual([
@@ -176,13 +237,20 @@ describe('applyMemoryOps: all or nothing', () => {
 
   it('a full disk surfaces as a clear quota error and writes nothing', async () => {
     const before = await dumpBank(db);
-    const failing = applyMemoryOps(db, batch([{ op: 'ADD', text: 'x', embedding: vec() }, { op: 'ADD', text: 'y', embedding: vec() }]), {
-      faults: {
-        beforeWrite: (i) => {
-          if (i === 1) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    const failing = applyMemoryOps(
+      db,
+      batch([
+        { op: 'ADD', text: 'x', embedding: vec() },
+        { op: 'ADD', text: 'y', embedding: vec() },
+      ]),
+      {
+        faults: {
+          beforeWrite: (i) => {
+            if (i === 1) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          },
         },
       },
-    });
+    );
     await expect(failing).rejects.toMatchObject({ kind: 'quota', message: expect.stringMatching(/^Storage is full/) });
     expect(await dumpBank(db)).toBe(before);
   });

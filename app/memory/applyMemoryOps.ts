@@ -5,9 +5,7 @@ import { DEFAULT_EMBEDDING_DIMS } from './memoryOps';
 import type { HistoryRecord, MemoryRecord } from './types';
 import { validateMemoryOps } from './validateMemoryOps';
 
-export type ApplyResult =
-  | { ok: true; batchId: string; history: HistoryRecord[]; changes: IndexChanges }
-  | { ok: false; errors: OpError[] };
+export type ApplyResult = { ok: true; batchId: string; history: HistoryRecord[]; changes: IndexChanges } | { ok: false; errors: OpError[] };
 
 export interface ApplyOptions {
   dims?: number;
@@ -120,9 +118,17 @@ export async function applyMemoryOps(db: MemoryDB, batch: MemoryOpBatch, options
     });
   } catch (error) {
     if (isQuotaError(error)) {
-      throw new MemoryBankError('Storage is full: this batch of memory operations was not saved, and nothing of it was written. Free some space (for example clear a model cache) and try again.', 'quota', { cause: error });
+      throw new MemoryBankError(
+        'Storage is full: this batch of memory operations was not saved, and nothing of it was written. Free some space (for example clear a model cache) and try again.',
+        'quota',
+        { cause: error },
+      );
     }
     if (error instanceof MemoryBankError) throw error;
-    throw new MemoryBankError(`Saving the memory operations failed, and nothing of the batch was written: ${error instanceof Error ? error.message : String(error)}`, 'storage', { cause: error });
+    throw new MemoryBankError(
+      `Saving the memory operations failed, and nothing of the batch was written: ${error instanceof Error ? error.message : String(error)}`,
+      'storage',
+      { cause: error },
+    );
   }
 }

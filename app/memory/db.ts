@@ -42,7 +42,14 @@ export class MemoryDB extends Dexie {
         for (const t of turns.sort((a, b) => a.at - b.at)) {
           const c = chats.get(t.conversationId);
           if (c) c.updatedAt = Math.max(c.updatedAt, t.at);
-          else chats.set(t.conversationId, { id: t.conversationId, namespace: t.namespace, title: t.text.split('\n')[0]!.slice(0, 48) || 'Earlier chat', createdAt: t.at, updatedAt: t.at });
+          else
+            chats.set(t.conversationId, {
+              id: t.conversationId,
+              namespace: t.namespace,
+              title: t.text.split('\n')[0]!.slice(0, 48) || 'Earlier chat',
+              createdAt: t.at,
+              updatedAt: t.at,
+            });
         }
         await tx.table('conversations').bulkAdd([...chats.values()]);
       });

@@ -1,12 +1,12 @@
 import Dexie from 'dexie';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DB_NAME, USER_DATA_TABLES, type MemoryDB } from './db';
+import { DB_NAME, type MemoryDB, USER_DATA_TABLES } from './db';
 import { BankImportError, exportBank } from './exportImport';
-import { applyImport, describeImport, importBank, planImport, type ImportSummary } from './exportImportPlan';
+import { applyImport, describeImport, type ImportSummary, importBank, planImport } from './exportImportPlan';
 import { LEXICAL_INDEX_SETTING_KEY } from './memoryBank';
-import { installBrowserFileShims } from './testing/browserFileShims';
 import { dumpBank, openTestBank, randomVector } from './testing/bankFixtures';
+import { installBrowserFileShims } from './testing/browserFileShims';
 import type { HistoryRecord, MemoryRecord, TurnRecord } from './types';
 
 const ALICE = 'user:alice';
@@ -104,7 +104,17 @@ async function seedBank(db: MemoryDB): Promise<void> {
     turn('t-s1', ASSISTANT, 'Noted.'),
   ]);
   await db.conversations.put({ id: 'chat-a', namespace: ALICE, title: 'Dogs', createdAt: T0, updatedAt: T0 + DAY });
-  await db.opEvents.put({ id: 'e-1', namespace: ALICE, conversationId: 'chat-a', turnId: 't-a1', at: T0, model: 'm', promptVersion: 'p', type: 'facts', event: { type: 'facts', turnId: 't-a1', facts: ['Alice adopted Buddy'] } });
+  await db.opEvents.put({
+    id: 'e-1',
+    namespace: ALICE,
+    conversationId: 'chat-a',
+    turnId: 't-a1',
+    at: T0,
+    model: 'm',
+    promptVersion: 'p',
+    type: 'facts',
+    event: { type: 'facts', turnId: 't-a1', facts: ['Alice adopted Buddy'] },
+  });
   await db.evalRuns.put({ id: 'run-1', startedAt: T0, finishedAt: T0 + 1, status: 'done', config: { split: 'conv-26' }, summaries: [], results: [] });
   await db.settings.bulkPut([
     { key: 'replay.position:conv-26', value: 12 },
@@ -256,7 +266,9 @@ describe('import is a reviewed merge: nothing overwritten silently, nothing resu
   async function bankThatMovedOn(db: MemoryDB): Promise<void> {
     const later = T0 + 99 * DAY;
     await db.memories.update('m-a1', { text: 'My dog Buddy died in June', updatedAt: later });
-    await db.memoryHistory.put(history('h-upd', ALICE, 'UPDATE', 'm-a1', { before: 'Alice adopted a dog named Buddy', after: 'My dog Buddy died in June', at: later }));
+    await db.memoryHistory.put(
+      history('h-upd', ALICE, 'UPDATE', 'm-a1', { before: 'Alice adopted a dog named Buddy', after: 'My dog Buddy died in June', at: later }),
+    );
     await db.memories.delete('m-a2');
     await db.memoryHistory.put(history('h-del', ALICE, 'DELETE', 'm-a2', { before: 'Alice works as a counselor', after: null, at: later }));
   }
@@ -305,7 +317,7 @@ describe('import is a reviewed merge: nothing overwritten silently, nothing resu
     expect(await target.memoryHistory.get('h-del')).toBeUndefined();
   });
 
-  it("a row whose id the bank has in another namespace is refused, in memories, history and turns alike", async () => {
+  it('a row whose id the bank has in another namespace is refused, in memories, history and turns alike', async () => {
     const db = await seededBank();
     const before = await namespaceRows(db, [ALICE, BOB, ASSISTANT]);
     const evil = 'user:evil';
@@ -328,7 +340,9 @@ describe('import is a reviewed merge: nothing overwritten silently, nothing resu
     await source.memories.update('m-b1', { text: 'Bob plays the drums' });
     const target = bank();
     const error = await expectRejected(importBank(target, await exportBank(source)));
-    expect(error.message).toMatch(/memories and their history disagree.*replays memory 'm-b1' to "Bob plays the violin", but the memory says "Bob plays the drums"/);
+    expect(error.message).toMatch(
+      /memories and their history disagree.*replays memory 'm-b1' to "Bob plays the violin", but the memory says "Bob plays the drums"/,
+    );
     expect(await target.memories.count()).toBe(0);
   });
 
@@ -357,10 +371,12 @@ describe('settings and field bounds in a file', () => {
   it('device-only settings and the saved lexical index in a file are never imported', async () => {
     const source = await seededBank();
     const json = await exportJson(source);
-    json.data.data.find((t) => t.tableName === 'settings')!.rows.push(
-      { key: 'storage.persistRequested', value: { at: 1, outcome: 'granted' } },
-      { key: LEXICAL_INDEX_SETTING_KEY, value: { memoryCount: 1, lastHistoryId: null, savedAt: 1, index: { forged: true } } },
-    );
+    json.data.data
+      .find((t) => t.tableName === 'settings')!
+      .rows.push(
+        { key: 'storage.persistRequested', value: { at: 1, outcome: 'granted' } },
+        { key: LEXICAL_INDEX_SETTING_KEY, value: { memoryCount: 1, lastHistoryId: null, savedAt: 1, index: { forged: true } } },
+      );
     json.data.tables.find((t) => t.name === 'settings')!.rowCount += 2;
     const target = bank();
     const summary = await importBank(target, jsonBlob(json));
@@ -378,11 +394,19 @@ describe('settings and field bounds in a file', () => {
   });
 
   const bounds: [string, (db: MemoryDB) => Promise<unknown>, RegExp][] = [
-    ['an eventTime that is not an ISO time', (db) => db.memories.update('m-a3', { eventTime: 'last Saturday' }), /\(id 'm-a3'\): eventTime must be an ISO date/],
+    [
+      'an eventTime that is not an ISO time',
+      (db) => db.memories.update('m-a3', { eventTime: 'last Saturday' }),
+      /\(id 'm-a3'\): eventTime must be an ISO date/,
+    ],
     ['a createdAt of 1e300', (db) => db.memories.update('m-a3', { createdAt: 1e300 }), /\(id 'm-a3'\): createdAt is past the last date a Date can hold/],
     ['a 10 MB turn', (db) => db.turns.update('t-b1', { text: 'x'.repeat(10_000_000) }), /\(id 't-b1'\): text is longer than 32000 characters/],
     ['a 1 MB id', (db) => db.turns.put(turn('t'.repeat(1_000_000), BOB, 'hi')), /id is longer than 200 characters/],
-    ['a memory text with a control character', (db) => db.memories.update('m-b2', { text: 'Bob moved\u0000 to Lisbon' }), /\(id 'm-b2'\): text contains the control character U\+0000/],
+    [
+      'a memory text with a control character',
+      (db) => db.memories.update('m-b2', { text: 'Bob moved\u0000 to Lisbon' }),
+      /\(id 'm-b2'\): text contains the control character U\+0000/,
+    ],
   ];
   it.each(bounds)('refuses %s', async (_name, spoil, message) => {
     const source = await seededBank();
@@ -525,7 +549,9 @@ describe('importBank: a bad file is refused with a clear message, and the bank s
     const error = await expectRejected(importBank(target, file));
     expect(error.problems).toHaveLength(7);
     expect(error.problems[0]).toEqual({ table: 'memories', index: 6, id: 'm-x0', field: 'createdAt', message: 'must be a finite number' });
-    expect(error.message).toMatch(/^the file has 7 invalid fields, so nothing was imported: memories\[6\] \(id 'm-x0'\): createdAt must be a finite number; .*; and 2 more$/);
+    expect(error.message).toMatch(
+      /^the file has 7 invalid fields, so nothing was imported: memories\[6\] \(id 'm-x0'\): createdAt must be a finite number; .*; and 2 more$/,
+    );
   });
 });
 

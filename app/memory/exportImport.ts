@@ -10,7 +10,7 @@
 import type { DexieExportJsonMeta } from 'dexie-export-import';
 import * as v from 'valibot';
 import { DB_NAME, MemoryDB, NAMESPACED_USER_DATA_TABLES, USER_DATA_TABLES, type UserDataTable } from './db';
-import { ROW_SCHEMAS, isFloat32Array, portableSetting, type ImportedRows } from './exportImportSchemas';
+import { type ImportedRows, isFloat32Array, portableSetting, ROW_SCHEMAS } from './exportImportSchemas';
 import { isQuotaError, MemoryBankError } from './memoryBankError';
 
 /** What an export file is, for the UI (file type, name) and for anyone reading one outside the app. */
@@ -181,7 +181,9 @@ async function parseJsonFile(file: Blob): Promise<unknown> {
   } catch (error) {
     const reason = errorMessage(error);
     if (stopsEarly(reason, text)) {
-      throw invalid(`the file is truncated: its JSON stops before the end (${reason}), as after an interrupted download or copy; nothing was imported`, { cause: error });
+      throw invalid(`the file is truncated: its JSON stops before the end (${reason}), as after an interrupted download or copy; nothing was imported`, {
+        cause: error,
+      });
     }
     throw invalid(`not a Memory-R1 export: the file is not JSON (${reason}); nothing was imported`, { cause: error });
   }
@@ -218,7 +220,9 @@ function checkHeader(db: MemoryDB, header: unknown): void {
   if (!isRecord(data) || typeof data.databaseName !== 'string' || typeof data.databaseVersion !== 'number' || !Array.isArray(data.tables)) {
     throw notOurs('its Dexie header has no database name, version or table list');
   }
-  const tables = data.tables.map((t) => (isRecord(t) && typeof t.name === 'string' && typeof t.schema === 'string' ? { name: t.name, schema: t.schema } : null));
+  const tables = data.tables.map((t) =>
+    isRecord(t) && typeof t.name === 'string' && typeof t.schema === 'string' ? { name: t.name, schema: t.schema } : null,
+  );
   if (tables.includes(null)) throw notOurs('its Dexie header lists a table without a name or schema');
   const fileTables = tables as { name: string; schema: string }[];
 
@@ -229,7 +233,9 @@ function checkHeader(db: MemoryDB, header: unknown): void {
     throw notOurs(`this file is a Dexie export of database '${data.databaseName}' (tables: ${fileTables.map((t) => t.name).join(', ') || 'none'})`);
   }
   if (data.databaseVersion > db.verno) {
-    throw invalid(`the file comes from a newer version of the app (bank schema version ${data.databaseVersion}; this app's is ${db.verno}); nothing was imported`);
+    throw invalid(
+      `the file comes from a newer version of the app (bank schema version ${data.databaseVersion}; this app's is ${db.verno}); nothing was imported`,
+    );
   }
   if (unknown.length > 0) {
     throw invalid(`unknown table '${unknown[0]!.name}' in the file: a memory bank has only ${[...bankKeys.keys()].join(', ')}; nothing was imported`);
@@ -256,7 +262,8 @@ function countBodyRows(header: DexieExportJsonMeta, parsed: unknown): Map<string
       throw invalid('the file has a malformed rows section (a table entry without a name or rows); nothing was imported');
     }
     if (!listed.has(entry.tableName)) throw invalid(`the file has rows for table '${entry.tableName}', which its header does not list; nothing was imported`);
-    if (entry.inbound !== true) throw invalid(`the file stores table '${entry.tableName}' with keys outside the rows, as no Memory-R1 export does; nothing was imported`);
+    if (entry.inbound !== true)
+      throw invalid(`the file stores table '${entry.tableName}' with keys outside the rows, as no Memory-R1 export does; nothing was imported`);
     checkArraysBeforeRevival(entry.tableName, entry.rows);
     counts.set(entry.tableName, (counts.get(entry.tableName) ?? 0) + entry.rows.length);
   }
@@ -430,7 +437,8 @@ function checkHistoriesReplay(rows: ImportedRows): void {
     const foreign = list.find((h) => entry && h.namespace !== entry.m.namespace);
     if (foreign) fail(`is history of memory '${memoryId}' in namespace '${foreign.namespace}', but the memory is in '${entry!.m.namespace}'`);
     else if (last.op === 'DELETE' && entry) fail(`ends memory '${memoryId}' with a DELETE, but the file still has the memory`);
-    else if (last.op !== 'DELETE' && !entry) fail(`ends memory '${memoryId}' with ${last.op} "${String(last.after).slice(0, 40)}", but the file has no such memory`);
+    else if (last.op !== 'DELETE' && !entry)
+      fail(`ends memory '${memoryId}' with ${last.op} "${String(last.after).slice(0, 40)}", but the file has no such memory`);
     else if (last.op !== 'DELETE' && entry && last.after !== entry.m.text) {
       fail(`replays memory '${memoryId}' to "${String(last.after).slice(0, 40)}", but the memory says "${entry.m.text.slice(0, 40)}"`);
     }

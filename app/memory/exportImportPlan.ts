@@ -14,8 +14,8 @@
 import type { Table } from 'dexie';
 import type { MemoryDB, UserDataTable } from './db';
 import { USER_DATA_TABLES } from './db';
-import { BankImportError, errorMessage, historyOrder, quotaError, readBankFile, type BankFile } from './exportImport';
-import { isFloat32Array, portableSetting, type ImportedRows } from './exportImportSchemas';
+import { type BankFile, BankImportError, errorMessage, historyOrder, quotaError, readBankFile } from './exportImport';
+import { type ImportedRows, isFloat32Array, portableSetting } from './exportImportSchemas';
 import { isQuotaError } from './memoryBankError';
 import type { MemoryRecord } from './types';
 
@@ -98,24 +98,32 @@ const LOG_TABLES = USER_DATA_TABLES.filter((t): t is LogTable => t !== 'memories
 /** Reads and checks the file, then compares it with the bank; writes nothing. */
 export async function planImport(db: MemoryDB, file: Blob): Promise<ImportPlan> {
   const bankFile = await readBankFile(db, file);
-  return db.transaction('r', USER_DATA_TABLES.map((t) => tableOf(db, t)), () => comparePlan(db, bankFile));
+  return db.transaction(
+    'r',
+    USER_DATA_TABLES.map((t) => tableOf(db, t)),
+    () => comparePlan(db, bankFile),
+  );
 }
 
 /** Writes what the user chose, in one transaction, after checking the bank still is as the plan saw it. */
 export async function applyImport(db: MemoryDB, plan: ImportPlan, choice: ImportChoice = {}): Promise<ImportSummary> {
   const take = new Set(choice.take ?? plan.memories.filter((m) => m.takeByDefault).map((m) => m.id));
   try {
-    return await db.transaction('rw', USER_DATA_TABLES.map((t) => tableOf(db, t)), async () => {
-      const now = await comparePlan(db, plan.file);
-      const changed = now.memories.find((m, i) => m.verdict !== plan.memories[i]!.verdict);
-      if (changed || JSON.stringify(now.tables) !== JSON.stringify(plan.tables)) {
-        throw new BankImportError(
-          `the bank changed since this import was reviewed${changed ? ` (memory '${changed.id}' is now ${changed.verdict})` : ''}; nothing was imported. Review the import again.`,
-          'invalid',
-        );
-      }
-      return write(db, plan, take, now.rowVerdicts);
-    });
+    return await db.transaction(
+      'rw',
+      USER_DATA_TABLES.map((t) => tableOf(db, t)),
+      async () => {
+        const now = await comparePlan(db, plan.file);
+        const changed = now.memories.find((m, i) => m.verdict !== plan.memories[i]!.verdict);
+        if (changed || JSON.stringify(now.tables) !== JSON.stringify(plan.tables)) {
+          throw new BankImportError(
+            `the bank changed since this import was reviewed${changed ? ` (memory '${changed.id}' is now ${changed.verdict})` : ''}; nothing was imported. Review the import again.`,
+            'invalid',
+          );
+        }
+        return write(db, plan, take, now.rowVerdicts);
+      },
+    );
   } catch (error) {
     if (error instanceof BankImportError) throw error;
     if (isQuotaError(error)) throw quotaError(take.size, error);
@@ -140,11 +148,13 @@ export function describeImport(s: ImportSummary): string {
   if (m.keptBank) parts.push(`kept ${m.keptBank} of yours that differ from the file`);
   if (m.notRestored) parts.push(`left ${m.notRestored} deleted here deleted`);
   if (m.identical) parts.push(`${m.identical} already identical`);
-  if (s.refusedOtherNamespace) parts.push(`refused ${s.refusedOtherNamespace} ${s.refusedOtherNamespace === 1 ? 'row' : 'rows'} whose id is in another namespace here`);
+  if (s.refusedOtherNamespace)
+    parts.push(`refused ${s.refusedOtherNamespace} ${s.refusedOtherNamespace === 1 ? 'row' : 'rows'} whose id is in another namespace here`);
   text += ` (${parts.join(', ')}).`;
   const kept = LOG_TABLES.reduce((n, t) => n + s.keptBank[t], 0);
   if (kept) text += ` Kept ${kept} of your rows that the file has differently.`;
-  if (s.skippedSettings.length) text += ` Skipped ${s.skippedSettings.length} setting${s.skippedSettings.length === 1 ? '' : 's'} that an import never reads (${s.skippedSettings.slice(0, 3).join(', ')}).`;
+  if (s.skippedSettings.length)
+    text += ` Skipped ${s.skippedSettings.length} setting${s.skippedSettings.length === 1 ? '' : 's'} that an import never reads (${s.skippedSettings.slice(0, 3).join(', ')}).`;
   return text;
 }
 

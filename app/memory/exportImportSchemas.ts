@@ -23,12 +23,30 @@ const MAX_LABEL_LENGTH = 200;
 // Controls (other than tab and newline) and bidi overrides have no place in an id, a namespace or a label.
 const CLEAN_LINE = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/u;
 
-const id = v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty'), v.maxLength(MAX_ID_LENGTH, `is longer than ${MAX_ID_LENGTH} characters`), v.regex(CLEAN_LINE, 'contains control characters'));
+const id = v.pipe(
+  v.string('must be a string'),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_ID_LENGTH, `is longer than ${MAX_ID_LENGTH} characters`),
+  v.regex(CLEAN_LINE, 'contains control characters'),
+);
 const nullableId = v.nullable(id);
 const namespace = id;
-const label = v.pipe(v.string(), v.maxLength(MAX_LABEL_LENGTH, `is longer than ${MAX_LABEL_LENGTH} characters`), v.regex(CLEAN_LINE, 'contains control characters'));
-const epochMs = v.pipe(v.number('must be a finite number'), v.finite('must be a finite number'), v.minValue(0, 'must not be before 1970'), v.maxValue(MAX_EPOCH_MS, 'is past the last date a Date can hold'));
-const isoTime = v.pipe(v.string(), v.maxLength(40, 'is too long for an ISO time'), v.check((s) => isIsoTime(s), 'must be an ISO date (YYYY-MM-DD) or date-time'));
+const label = v.pipe(
+  v.string(),
+  v.maxLength(MAX_LABEL_LENGTH, `is longer than ${MAX_LABEL_LENGTH} characters`),
+  v.regex(CLEAN_LINE, 'contains control characters'),
+);
+const epochMs = v.pipe(
+  v.number('must be a finite number'),
+  v.finite('must be a finite number'),
+  v.minValue(0, 'must not be before 1970'),
+  v.maxValue(MAX_EPOCH_MS, 'is past the last date a Date can hold'),
+);
+const isoTime = v.pipe(
+  v.string(),
+  v.maxLength(40, 'is too long for an ISO time'),
+  v.check((s) => isIsoTime(s), 'must be an ISO date (YYYY-MM-DD) or date-time'),
+);
 const memoryText = v.pipe(
   v.string(),
   v.rawCheck(({ dataset, addIssue }) => {
@@ -81,7 +99,10 @@ export const historyRowSchema = v.pipe(
     ['memoryId'],
   ),
   v.forward(
-    v.check((row) => (row.op === 'ADD' || row.op === 'UPDATE' ? row.after !== null : row.op === 'DELETE' ? row.after === null : true), 'does not fit the operation (ADD and UPDATE have an after text, DELETE none)'),
+    v.check(
+      (row) => (row.op === 'ADD' || row.op === 'UPDATE' ? row.after !== null : row.op === 'DELETE' ? row.after === null : true),
+      'does not fit the operation (ADD and UPDATE have an after text, DELETE none)',
+    ),
     ['after'],
   ),
 );
@@ -99,7 +120,9 @@ export const turnRowSchema = v.strictObject({
   sessionTime: v.nullable(isoTime),
   usedMemoryIds: v.optional(v.pipe(v.array(id), v.maxLength(MAX_SOURCE_TURN_IDS))),
   sources: v.optional(v.pipe(v.array(sourceSnapshot), v.maxLength(MAX_SOURCE_TURN_IDS))),
-  considered: v.optional(v.strictObject({ listed: v.pipe(v.number(), v.integer(), v.minValue(0)), available: v.pipe(v.number(), v.integer(), v.minValue(0)), why: label })),
+  considered: v.optional(
+    v.strictObject({ listed: v.pipe(v.number(), v.integer(), v.minValue(0)), available: v.pipe(v.number(), v.integer(), v.minValue(0)), why: label }),
+  ),
   stopped: v.optional(v.boolean()),
 });
 
@@ -178,5 +201,8 @@ const agree: [
 void agree;
 // opEvents' and evalRuns' payloads are open-ended JSON; their outer fields are checked.
 type Assignable<A, B> = [A] extends [B] ? true : false;
-const assignable: [Assignable<v.InferOutput<typeof opEventRowSchema>, OpEventRecord>, Assignable<v.InferOutput<typeof evalRunRowSchema>, EvalRunRecord>] = [true, true];
+const assignable: [Assignable<v.InferOutput<typeof opEventRowSchema>, OpEventRecord>, Assignable<v.InferOutput<typeof evalRunRowSchema>, EvalRunRecord>] = [
+  true,
+  true,
+];
 void assignable;

@@ -1,20 +1,26 @@
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DENSE_OFF_NO_MODEL } from '../retrieval/hybridSearch';
+import { LexicalIndex } from '../retrieval/lexicalIndex';
 import { MemoryDB } from './db';
 import { LEXICAL_INDEX_SETTING_KEY, MemoryBank, type MemoryBankOptions } from './memoryBank';
-import { LexicalIndex } from '../retrieval/lexicalIndex';
-import { DENSE_OFF_NO_MODEL } from '../retrieval/hybridSearch';
-import type { MemoryRecord } from './types';
 import { randomVector } from './testing/bankFixtures';
+import type { MemoryRecord } from './types';
 import { createVectorIndex } from './vectorIndex';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 
 const PROPOSER = { model: 'test', promptVersion: 'test' };
 const opened: { bank: MemoryBank; db: MemoryDB }[] = [];
 
 async function openBank(name: string, options: Partial<MemoryBankOptions> = {}) {
   const db = new MemoryDB(name, { indexedDB, IDBKeyRange });
-  const bank = await MemoryBank.open({ db, index: await createVectorIndex({ dims: 384 }), channelName: `${name}:changes`, lexicalPersistDelayMs: null, ...options });
+  const bank = await MemoryBank.open({
+    db,
+    index: await createVectorIndex({ dims: 384 }),
+    channelName: `${name}:changes`,
+    lexicalPersistDelayMs: null,
+    ...options,
+  });
   opened.push({ bank, db });
   return bank;
 }
@@ -35,7 +41,16 @@ describe('MemoryBank', () => {
     const bank = await openBank(`bank-${Math.random()}`);
     const buddy = randomVector(1);
     const paris = randomVector(2);
-    const added = await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted Buddy', embedding: buddy }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(3) }], candidateIds: [], turnId: 't1', proposer: PROPOSER });
+    const added = await bank.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'ADD', text: 'Alice adopted Buddy', embedding: buddy },
+        { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(3) },
+      ],
+      candidateIds: [],
+      turnId: 't1',
+      proposer: PROPOSER,
+    });
     expect(added.ok).toBe(true);
     const [top] = await bank.search(buddy, { k: 1, namespaces: ['user:a'] });
     expect(top?.memory.text).toBe('Alice adopted Buddy');
@@ -43,7 +58,16 @@ describe('MemoryBank', () => {
 
     const berlin = (await bank.db.memories.where('namespace').equals('user:a').toArray()).find((m) => m.text.includes('Berlin'))!;
     const buddyId = top!.memory.id;
-    const r = await bank.apply({ namespace: 'user:a', ops: [{ op: 'UPDATE', id: berlin.id, text: 'Alice lives in Paris', embedding: paris }, { op: 'DELETE', id: buddyId }], candidateIds: [berlin.id, buddyId], turnId: 't2', proposer: PROPOSER });
+    const r = await bank.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'UPDATE', id: berlin.id, text: 'Alice lives in Paris', embedding: paris },
+        { op: 'DELETE', id: buddyId },
+      ],
+      candidateIds: [berlin.id, buddyId],
+      turnId: 't2',
+      proposer: PROPOSER,
+    });
     expect(r.ok).toBe(true);
     const hits = await bank.search(paris, { k: 5, namespaces: ['user:a'] });
     expect(hits.map((h) => h.memory.text)).toEqual(['Alice lives in Paris']);
@@ -54,18 +78,39 @@ describe('MemoryBank', () => {
   it('rebuilds its index from IndexedDB on open, and other tabs patch theirs through the channel', async () => {
     const name = `bank-${Math.random()}`;
     const first = await openBank(name);
-    await first.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'stored before the second tab opened', embedding: randomVector(10) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await first.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'stored before the second tab opened', embedding: randomVector(10) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     const second = await openBank(name);
     expect((await second.search(randomVector(10), { k: 1 }))[0]?.memory.text).toBe('stored before the second tab opened');
 
-    await first.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'stored after', embedding: randomVector(11) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await first.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'stored after', embedding: randomVector(11) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     await until(async () => (await second.search(randomVector(11), { k: 1 }))[0]?.memory.text === 'stored after');
     expect((await second.search(randomVector(11), { k: 1 }))[0]?.memory.text).toBe('stored after');
   });
 
   it('leaves the index alone when a batch is rejected', async () => {
     const bank = await openBank(`bank-${Math.random()}`);
-    const r = await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'ok', embedding: randomVector(5) }, { op: 'DELETE', id: 'ghost' }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    const r = await bank.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'ADD', text: 'ok', embedding: randomVector(5) },
+        { op: 'DELETE', id: 'ghost' },
+      ],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     expect(r.ok).toBe(false);
     expect(await bank.search(randomVector(5), { k: 5 })).toEqual([]);
   });
@@ -77,8 +122,23 @@ const lexicalIds = async (bank: MemoryBank, query: string, namespaces?: string[]
 describe('MemoryBank lexical index', () => {
   it('follows every batch: added found, updated found by its new text only, deleted never returned; lexical-only says why', async () => {
     const bank = await openBank(`bank-${Math.random()}`);
-    await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: randomVector(1), eventTime: '2023-05-08' }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) }], candidateIds: [], turnId: 't1', proposer: PROPOSER });
-    await bank.apply({ namespace: 'user:b', ops: [{ op: 'ADD', text: 'Bob adopted a cat', embedding: randomVector(3) }], candidateIds: [], turnId: 't1', proposer: PROPOSER });
+    await bank.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: randomVector(1), eventTime: '2023-05-08' },
+        { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) },
+      ],
+      candidateIds: [],
+      turnId: 't1',
+      proposer: PROPOSER,
+    });
+    await bank.apply({
+      namespace: 'user:b',
+      ops: [{ op: 'ADD', text: 'Bob adopted a cat', embedding: randomVector(3) }],
+      candidateIds: [],
+      turnId: 't1',
+      proposer: PROPOSER,
+    });
     const result = await bank.hybridSearch('who adopted a pet?', null, { k: 5, namespaces: ['user:a'] });
     expect(result.mode).toBe('lexical');
     expect(result.denseOff).toBe(DENSE_OFF_NO_MODEL);
@@ -87,7 +147,16 @@ describe('MemoryBank lexical index', () => {
     const all = await bank.db.memories.toArray();
     const berlin = all.find((m) => m.text.includes('Berlin'))!;
     const buddy = all.find((m) => m.text.includes('Buddy'))!;
-    await bank.apply({ namespace: 'user:a', ops: [{ op: 'UPDATE', id: berlin.id, text: 'Alice lives in Paris', embedding: randomVector(4) }, { op: 'DELETE', id: buddy.id }], candidateIds: [berlin.id, buddy.id], turnId: 't2', proposer: PROPOSER });
+    await bank.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'UPDATE', id: berlin.id, text: 'Alice lives in Paris', embedding: randomVector(4) },
+        { op: 'DELETE', id: buddy.id },
+      ],
+      candidateIds: [berlin.id, buddy.id],
+      turnId: 't2',
+      proposer: PROPOSER,
+    });
     expect(await lexicalIds(bank, 'berlin')).toEqual([]);
     expect(await lexicalIds(bank, 'paris')).toEqual(['Alice lives in Paris']);
     expect(await lexicalIds(bank, 'buddy dog adopted')).toEqual(['Bob adopted a cat']);
@@ -95,7 +164,16 @@ describe('MemoryBank lexical index', () => {
 
   it('fuses dense and lexical ranks when a query vector is given', async () => {
     const bank = await openBank(`bank-${Math.random()}`);
-    await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: randomVector(1) }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await bank.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: randomVector(1) },
+        { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) },
+      ],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     const result = await bank.hybridSearch('Berlin', randomVector(1), { k: 5 });
     expect(result.mode).toBe('hybrid');
     expect(result.denseOff).toBeUndefined();
@@ -107,7 +185,16 @@ describe('MemoryBank lexical index', () => {
   it('persists the lexical index in settings and loads it on open instead of re-indexing; a stale copy is reconciled', async () => {
     const name = `bank-${Math.random()}`;
     const first = await openBank(name);
-    await first.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice adopted Buddy', embedding: randomVector(1) }, { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await first.apply({
+      namespace: 'user:a',
+      ops: [
+        { op: 'ADD', text: 'Alice adopted Buddy', embedding: randomVector(1) },
+        { op: 'ADD', text: 'Alice lives in Berlin', embedding: randomVector(2) },
+      ],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     await first.persistLexicalIndex();
     expect((await first.db.settings.get(LEXICAL_INDEX_SETTING_KEY))?.value).toMatchObject({ memoryCount: 2 });
 
@@ -132,8 +219,18 @@ describe('MemoryBank lexical index', () => {
 
   it('saves on its own after a change (debounced)', async () => {
     const bank = await openBank(`bank-${Math.random()}`, { lexicalPersistDelayMs: 5 });
-    await bank.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'saved later', embedding: randomVector(1) }], candidateIds: [], turnId: null, proposer: PROPOSER });
-    await until(async () => (await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY)) !== undefined && ((await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY))!.value as { memoryCount: number }).memoryCount === 1);
+    await bank.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'saved later', embedding: randomVector(1) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
+    await until(
+      async () =>
+        (await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY)) !== undefined &&
+        ((await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY))!.value as { memoryCount: number }).memoryCount === 1,
+    );
     expect((await bank.db.settings.get(LEXICAL_INDEX_SETTING_KEY))?.value).toMatchObject({ memoryCount: 1 });
   });
 
@@ -141,7 +238,13 @@ describe('MemoryBank lexical index', () => {
     const name = `bank-${Math.random()}`;
     const first = await openBank(name);
     const second = await openBank(name);
-    await first.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Caroline went to a support group', embedding: randomVector(1) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await first.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'Caroline went to a support group', embedding: randomVector(1) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     await until(async () => (await lexicalIds(second, 'support group')).length === 1);
     expect(await lexicalIds(second, 'support group')).toEqual(['Caroline went to a support group']);
   });
@@ -149,7 +252,11 @@ describe('MemoryBank lexical index', () => {
   it('stays equal to a from-scratch index under random add / update / delete / import (property)', async () => {
     const words = ['dog', 'cat', 'adopted', 'paris', 'berlin', 'painting', 'sunrise', 'charity', 'race', 'camping', 'group'];
     const textArb = fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
-    type Step = { kind: 'add'; text: string; ns: string } | { kind: 'update'; pick: number; text: string } | { kind: 'delete'; pick: number } | { kind: 'import'; texts: string[] };
+    type Step =
+      | { kind: 'add'; text: string; ns: string }
+      | { kind: 'update'; pick: number; text: string }
+      | { kind: 'delete'; pick: number }
+      | { kind: 'import'; texts: string[] };
     const stepArb: fc.Arbitrary<Step> = fc.oneof(
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), text: textArb, ns: fc.constantFrom('user:a', 'user:b') }) },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), text: textArb }) },
@@ -164,20 +271,38 @@ describe('MemoryBank lexical index', () => {
         for (const step of steps) {
           const memories = await db.memories.toArray();
           if (step.kind === 'add') {
-            await bank.apply({ namespace: step.ns, ops: [{ op: 'ADD', text: step.text, embedding: randomVector(seed++) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+            await bank.apply({
+              namespace: step.ns,
+              ops: [{ op: 'ADD', text: step.text, embedding: randomVector(seed++) }],
+              candidateIds: [],
+              turnId: null,
+              proposer: PROPOSER,
+            });
           } else if (step.kind === 'update' || step.kind === 'delete') {
             const target = memories[step.pick % Math.max(1, memories.length)];
             if (!target) continue;
-            const op = step.kind === 'update' ? { op: 'UPDATE', id: target.id, text: step.text, embedding: randomVector(seed++) } : { op: 'DELETE', id: target.id };
+            const op =
+              step.kind === 'update' ? { op: 'UPDATE', id: target.id, text: step.text, embedding: randomVector(seed++) } : { op: 'DELETE', id: target.id };
             await bank.apply({ namespace: target.namespace, ops: [op], candidateIds: [target.id], turnId: null, proposer: PROPOSER });
           } else {
             // An import writes rows straight into IndexedDB, then tells the bank it changed wholesale.
-            const rows: MemoryRecord[] = step.texts.map((text) => ({ id: `imported-${seed++}`, namespace: 'user:a', text, embedding: randomVector(seed++), createdAt: 0, updatedAt: 0, sourceTurnIds: [], eventTime: null }));
+            const rows: MemoryRecord[] = step.texts.map((text) => ({
+              id: `imported-${seed++}`,
+              namespace: 'user:a',
+              text,
+              embedding: randomVector(seed++),
+              createdAt: 0,
+              updatedAt: 0,
+              sourceTurnIds: [],
+              eventTime: null,
+            }));
             await db.memories.bulkPut(rows);
             await bank.changedWholesale();
           }
         }
-        const fresh = LexicalIndex.create((await db.memories.toArray()).map((m) => ({ id: m.id, namespace: m.namespace, text: m.text, eventTime: m.eventTime })));
+        const fresh = LexicalIndex.create(
+          (await db.memories.toArray()).map((m) => ({ id: m.id, namespace: m.namespace, text: m.text, eventTime: m.eventTime })),
+        );
         const round = (hits: { id: string; score: number }[]) => hits.map((h) => `${h.id}:${h.score.toFixed(6)}`).sort();
         for (const q of ['dog', 'adopted cat', 'paris berlin', 'charity race camping']) {
           for (const namespaces of [undefined, ['user:b']]) {
@@ -196,7 +321,13 @@ describe('MemoryBank across tabs: no change lost to a rebuild, no half-open bank
   it('an update arriving while the other tab rebuilds its index (a slow worker) is still found there afterwards', async () => {
     const name = `bank-${Math.random()}`;
     const writer = await openBank(name);
-    await writer.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice likes tea', embedding: randomVector(20) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await writer.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'Alice likes tea', embedding: randomVector(20) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     // The reader's retrieval worker takes 300 ms per bulk load, as a busy worker did when this was found.
     const dense = await createVectorIndex({ dims: 384 });
     let slow = false;
@@ -212,7 +343,13 @@ describe('MemoryBank across tabs: no change lost to a rebuild, no half-open bank
     slow = true;
     const rebuilding = reader.rebuildIndex();
     await new Promise((r) => setTimeout(r, 50));
-    await writer.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'Alice moved to Lyon', embedding: randomVector(21) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await writer.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'Alice moved to Lyon', embedding: randomVector(21) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     await rebuilding;
     await until(async () => (await lexicalIds(reader, 'lyon')).length > 0);
     expect(await lexicalIds(reader, 'lyon')).toEqual(['Alice moved to Lyon']);
@@ -233,7 +370,13 @@ describe('MemoryBank across tabs: no change lost to a rebuild, no half-open bank
     };
     await expect(openBank(name, { index: gone })).rejects.toThrow('Retrieval client was disposed');
     const live = await openBank(name);
-    await live.apply({ namespace: 'user:a', ops: [{ op: 'ADD', text: 'after the failed open', embedding: randomVector(30) }], candidateIds: [], turnId: null, proposer: PROPOSER });
+    await live.apply({
+      namespace: 'user:a',
+      ops: [{ op: 'ADD', text: 'after the failed open', embedding: randomVector(30) }],
+      candidateIds: [],
+      turnId: null,
+      proposer: PROPOSER,
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(patched).toBe(0);
   });

@@ -1,12 +1,12 @@
+import type { RetrieverRanks } from '../retrieval/fusion';
+import { type HybridSearchOptions, type HybridSearchOutput, hybridSearch } from '../retrieval/hybridSearch';
+import { type LexicalDoc, LexicalIndex, type LexicalIndexJSON } from '../retrieval/lexicalIndex';
 import type { ApplyOptions, ApplyResult } from './applyMemoryOps';
 import { applyMemoryOps } from './applyMemoryOps';
 import type { MemoryDB } from './db';
 import type { IndexChanges, MemoryOpBatch } from './memoryOps';
 import { requestPersistenceOnce } from './persistence';
 import type { MemoryRecord, Namespace } from './types';
-import { LexicalIndex, type LexicalDoc, type LexicalIndexJSON } from '../retrieval/lexicalIndex';
-import { hybridSearch, type HybridSearchOptions, type HybridSearchOutput } from '../retrieval/hybridSearch';
-import type { RetrieverRanks } from '../retrieval/fusion';
 
 export interface IndexEntry {
   id: string;
@@ -247,7 +247,10 @@ export class MemoryBank {
   }
 
   /** The lexical index's changes for an applied batch, from its history rows (one per op, in op order). */
-  private lexicalChanges(batch: MemoryOpBatch, history: readonly { seq: number; op: string; memoryId: string | null; namespace: string; after: string | null }[]): LexicalChanges {
+  private lexicalChanges(
+    batch: MemoryOpBatch,
+    history: readonly { seq: number; op: string; memoryId: string | null; namespace: string; after: string | null }[],
+  ): LexicalChanges {
     const changes: LexicalChanges = { upserts: [], removes: [] };
     for (const h of history) {
       if (!h.memoryId) continue;

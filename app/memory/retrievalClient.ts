@@ -3,17 +3,18 @@
  * the bank's `RetrievalIndex` (memoryBank.ts), so the bank can hold either this client or, in Node, an adapter
  * over the VectorIndex itself.
  */
+
+import { createWorkerRpc, type WorkerLike } from '../lib/workerRpc';
 import {
   isRetrievalResponse,
-  requestTransferables,
   type PackedVectorsMessage,
   type RetrievalHit,
   type RetrievalRequest,
   type RetrievalResponse,
+  requestTransferables,
 } from './retrievalProtocol';
 import type { KernelChoice, KernelName } from './simd/rowMatrix';
 import type { PackedVectors, VectorEntry } from './vectorIndex';
-import { createWorkerRpc, type WorkerLike } from '../lib/workerRpc';
 
 /** bge-small-en-v1.5, the default embedding model. */
 const DEFAULT_DIMS = 384;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomVector } from './testing/bankFixtures';
-import { MAX_MEMORY_TEXT_LINES, isIsoTime, memoryTextProblem, validateMemoryOps } from './validateMemoryOps';
+import { isIsoTime, MAX_MEMORY_TEXT_LINES, memoryTextProblem, validateMemoryOps } from './validateMemoryOps';
 
 const batch = (text: string, eventTime?: string) => ({
   namespace: 'user:me',

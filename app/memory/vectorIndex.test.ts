@@ -4,11 +4,10 @@
  * the JS fallback.
  */
 import { describe, expect, it } from 'vitest';
-import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndexOptions } from './vectorIndex';
 import { mulberry32 } from './testing/seededRandom';
+import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndexOptions } from './vectorIndex';
 
 const DIMS = 384;
-
 
 /** Gaussian components (Box–Muller): a uniformly random direction, deliberately not unit length. */
 function randomVectors(seed: number, dims = DIMS) {
@@ -113,10 +112,7 @@ describe.each(CONFIGS)('VectorIndex (%s)', (_name, config) => {
       for (let q = 0; q < 8; q++) {
         const query = r.vector();
         expectSameHits(index.search(query, { k: 60 }), naiveSearch(model.values(), query, 60));
-        expectSameHits(
-          index.search(query, { k: 25, namespaces: ['ns4', 'ns0'] }),
-          naiveSearch(model.values(), query, 25, ['ns4', 'ns0']),
-        );
+        expectSameHits(index.search(query, { k: 25, namespaces: ['ns4', 'ns0'] }), naiveSearch(model.values(), query, 25, ['ns4', 'ns0']));
       }
     }
     expect(index.size).toBe(model.size);
@@ -180,8 +176,15 @@ describe.each(CONFIGS)('VectorIndex (%s)', (_name, config) => {
     const r = randomVectors(11);
     const v = r.vector();
     const index = await make();
-    index.upsert('x', 'ns', v.map((x) => x * 1000));
-    const [hit] = index.search(v.map((x) => x / 7), { k: 1 });
+    index.upsert(
+      'x',
+      'ns',
+      v.map((x) => x * 1000),
+    );
+    const [hit] = index.search(
+      v.map((x) => x / 7),
+      { k: 1 },
+    );
     expect(hit!.score).toBeCloseTo(1, 5);
   });
 
@@ -213,9 +216,7 @@ describe.each(CONFIGS)('VectorIndex (%s)', (_name, config) => {
     expect(() => index.search(r.vector(), { k: 2.5 })).toThrow('k must be a non-negative integer');
     // All or nothing: a bad entry anywhere leaves the index as it was.
     const good = { id: 'fine', namespace: 'ns', vector: r.vector() };
-    expect(() => index.bulkLoad([good, { id: 'bad', namespace: 'ns', vector: new Float32Array(5) }])).toThrow(
-      'entry 1 ("bad") has 5 dims, expected 384',
-    );
+    expect(() => index.bulkLoad([good, { id: 'bad', namespace: 'ns', vector: new Float32Array(5) }])).toThrow('entry 1 ("bad") has 5 dims, expected 384');
     expect(() => index.patch({ upserts: [good, { id: 'bad', namespace: 'ns', vector: nan }], removes: ['m00000'] })).toThrow(
       'upsert 1 ("bad") has a non-finite value',
     );
@@ -253,7 +254,7 @@ describe('the int8 prefilter', () => {
     for (let i = 0; i < 6000; i++) {
       const center = centers[i % centers.length]!;
       const noise = r.vector(0.15);
-      const vector = i % 10 === 0 ? entries[i - 10]?.vector ?? center : center.map((x, j) => x + noise[j]!);
+      const vector = i % 10 === 0 ? (entries[i - 10]?.vector ?? center) : center.map((x, j) => x + noise[j]!);
       entries.push({ id: `c${i}`, namespace: `ns${i % 3}`, vector });
     }
     const prefiltered = await createVectorIndex({ dims: DIMS, kernel: 'wasm-simd', prefilterMinRows: 0 });

@@ -14,7 +14,7 @@
  *
  * How a search stays exact while reading int8 rows: see `prefilteredSearch`.
  */
-import { createRowMatrix, type ApproximateScores, type KernelChoice, type KernelName, type RowMatrix, type ScoreArray } from './simd/rowMatrix';
+import { type ApproximateScores, createRowMatrix, type KernelChoice, type KernelName, type RowMatrix, type ScoreArray } from './simd/rowMatrix';
 
 /** The most memories a product caller asks for (the Answer Agent's 60); larger k works, just not benchmarked. */
 export const RETRIEVAL_MAX_K = 60;

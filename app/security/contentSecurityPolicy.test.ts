@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../llm/catalog';
 import { catalogModelSources, contentSecurityPolicy } from './contentSecurityPolicy';
 
-const directive = (policy: string, name: string) => policy.split('; ').find((d) => d.startsWith(`${name} `))?.slice(name.length + 1).split(' ');
+const directive = (policy: string, name: string) =>
+  policy
+    .split('; ')
+    .find((d) => d.startsWith(`${name} `))
+    ?.slice(name.length + 1)
+    .split(' ');
 
 describe('contentSecurityPolicy', () => {
   it('remote mode: connects to this origin, the catalog hosts and the local server; nothing else', () => {
@@ -14,7 +19,8 @@ describe('contentSecurityPolicy', () => {
     expect(connect).toContain('https://huggingface.co');
     expect(connect).toContain('https://raw.githubusercontent.com');
     // Every URL the catalog downloads from is covered.
-    for (const e of CATALOG) for (const url of e.engine === 'wllama' ? [e.url] : [e.modelUrl, e.modelLibUrl]) expect(catalogModelSources()).toContain(new URL(url).origin);
+    for (const e of CATALOG)
+      for (const url of e.engine === 'wllama' ? [e.url] : [e.modelUrl, e.modelLibUrl]) expect(catalogModelSources()).toContain(new URL(url).origin);
   });
 
   it('local-files mode: this origin and the local server only; extra sources only when given', () => {

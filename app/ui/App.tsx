@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { ChatSession } from '../chat/chatSession';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import type { LoadedChatModel } from '../llm/browserEngines';
@@ -14,7 +14,7 @@ import { OperationsLog } from './OperationsLog';
 import { Playground } from './Playground';
 import { ReplayPanel } from './ReplayPanel';
 import { SettingsPanel } from './SettingsPanel';
-import { useSettings, type Settings } from './settings';
+import { type Settings, useSettings } from './settings';
 import { useCapabilities } from './useCapabilities';
 import { useMemoryBank } from './useMemoryBank';
 
@@ -170,7 +170,21 @@ function AppBody({
       <EmbeddingPanel settings={settings} updateSettings={updateSettings} client={embedder} setClient={setEmbedder} />
     </>
   );
-  const ctx: Omit<ViewContext, 'active'> = { loaded, embedder, bank, session, settings, updateSettings, openMemory, models, selectedMemoryId, selectMemory, onWiped, onChatting, dataGeneration };
+  const ctx: Omit<ViewContext, 'active'> = {
+    loaded,
+    embedder,
+    bank,
+    session,
+    settings,
+    updateSettings,
+    openMemory,
+    models,
+    selectedMemoryId,
+    selectMemory,
+    onWiped,
+    onChatting,
+    dataGeneration,
+  };
   const folded = chatting && modelsReady && !modelsShown;
   const current = VIEWS.find((v) => v.id === view) ?? VIEWS[0]!;
 
@@ -219,7 +233,13 @@ function ChatView({ loaded, embedder, session, settings, openMemory, onChatting,
   return (
     <div className="columns">
       {session ? (
-        <ChatPanel session={session} namespace={settings.namespace} modelsReady={loaded !== null && embedder !== null} onOpenMemory={openMemory} onChatting={onChatting} />
+        <ChatPanel
+          session={session}
+          namespace={settings.namespace}
+          modelsReady={loaded !== null && embedder !== null}
+          onOpenMemory={openMemory}
+          onChatting={onChatting}
+        />
       ) : (
         <p role="status">Opening the memory bank…</p>
       )}
@@ -230,7 +250,16 @@ function ChatView({ loaded, embedder, session, settings, openMemory, onChatting,
 
 function BankView({ bank, embedder, settings, selectedMemoryId, selectMemory }: ViewContext) {
   if (!bank) return <p role="status">Opening the memory bank…</p>;
-  return <MemoryBankPanel bank={bank} namespace={settings.namespace} embedder={embedder} retrievalK={settings.retrievalK} selectedId={selectedMemoryId} onSelect={selectMemory} />;
+  return (
+    <MemoryBankPanel
+      bank={bank}
+      namespace={settings.namespace}
+      embedder={embedder}
+      retrievalK={settings.retrievalK}
+      selectedId={selectedMemoryId}
+      onSelect={selectMemory}
+    />
+  );
 }
 
 function ReplayView({ loaded, embedder, session, openMemory, active, dataGeneration }: ViewContext) {

@@ -1,5 +1,5 @@
 import { useLiveQuery } from 'dexie-react-hooks';
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ChatSession } from '../chat/chatSession';
 import type { MemoryDB } from '../memory/db';
 import type { TurnRecord } from '../memory/types';
@@ -102,7 +102,13 @@ export function ChatPanel({ session, namespace, modelsReady, onOpenMemory, onCha
             {(turns ?? []).map((t) => (
               <li key={t.id} className={t.role} data-role={t.role} data-turn-id={t.id}>
                 {t.role === 'assistant' ? (
-                  <AnswerTurn turn={t} db={db} onOpenMemory={onOpenMemory} onRegenerate={t.id === lastAnswerId && modelsReady ? () => void run(() => session.regenerate(t.id)) : undefined} busy={busy} />
+                  <AnswerTurn
+                    turn={t}
+                    db={db}
+                    onOpenMemory={onOpenMemory}
+                    onRegenerate={t.id === lastAnswerId && modelsReady ? () => void run(() => session.regenerate(t.id)) : undefined}
+                    busy={busy}
+                  />
                 ) : (
                   <span className="user-text">{t.text}</span>
                 )}
@@ -209,7 +215,13 @@ function AnswerTurn({ turn, db, onOpenMemory, onRegenerate, busy }: AnswerTurnPr
               <li key={id} data-memory-id={id}>
                 <span className="source-text">{seen?.text ?? now?.text ?? '(memory since deleted)'}</span>{' '}
                 {now ? (
-                  <button type="button" className="link memory-link" onClick={() => onOpenMemory(id)} title="Open this memory in the explorer" data-testid="open-source">
+                  <button
+                    type="button"
+                    className="link memory-link"
+                    onClick={() => onOpenMemory(id)}
+                    title="Open this memory in the explorer"
+                    data-testid="open-source"
+                  >
                     {changed ? 'changed since: see the current version' : 'open'}
                   </button>
                 ) : (

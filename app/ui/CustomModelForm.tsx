@@ -43,18 +43,16 @@ export function CustomModelForm({ engine: runningEngine, onAdd }: CustomModelFor
     }
   }
 
-  const invalid = (field: CustomModelField) =>
-    error?.field === field ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {};
+  const invalid = (field: CustomModelField) => (error?.field === field ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {});
 
   return (
     <details className="custom-model">
       <summary>Your own model (URL)</summary>
       <form onSubmit={submit} aria-label="Your own model (URL)">
         <p className="note">
-          A fine-tuned or other model by the URL of its files (see docs/training.md). Only that URL is fetched; a URL
-          on another server is a request you choose to make. The app's Content-Security-Policy lets it reach only
-          this server and the built-in models' hosts: for files elsewhere, build or serve the app with
-          VITE_CSP_CONNECT_SRC set to their origin.
+          A fine-tuned or other model by the URL of its files (see docs/training.md). Only that URL is fetched; a URL on another server is a request you choose
+          to make. The app's Content-Security-Policy lets it reach only this server and the built-in models' hosts: for files elsewhere, build or serve the app
+          with VITE_CSP_CONNECT_SRC set to their origin.
         </p>
         <div className="row">
           {/* Not labelled "Engine": the panel's engine override already is, and this picks the model's format. */}

@@ -1,9 +1,9 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
-import type { MemoryBank } from '../memory/memoryBank';
 import type { ImportPlan, MemoryReview, MemoryVerdict } from '../memory/exportImportPlan';
-import { describeDeviceData, wipeAllData, type DeviceData } from './wipeAllData';
+import type { MemoryBank } from '../memory/memoryBank';
 import { useBusyTask } from './useBusyTask';
+import { type DeviceData, describeDeviceData, wipeAllData } from './wipeAllData';
 
 interface DataPanelProps {
   bank: MemoryBank;
@@ -14,7 +14,10 @@ interface DataPanelProps {
 /** Export the whole bank to a file, import one, and wipe everything after a confirmation. */
 export function DataPanel({ bank, onWiped }: DataPanelProps) {
   const { db } = bank;
-  const counts = useLiveQuery(async () => ({ memories: await db.memories.count(), history: await db.memoryHistory.count(), turns: await db.turns.count() }), [db]);
+  const counts = useLiveQuery(
+    async () => ({ memories: await db.memories.count(), history: await db.memoryHistory.count(), turns: await db.turns.count() }),
+    [db],
+  );
   const { busy, problem, run: runTask } = useBusyTask();
   const [notice, setNotice] = useState('');
   const [confirming, setConfirming] = useState(false);
@@ -87,7 +90,9 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
       const t = summary.tables;
       const others = [
         summary.databases.length ? `the database${summary.databases.length === 1 ? '' : 's'} ${summary.databases.join(', ')}` : '',
-        summary.localStorageKeys.length ? `${summary.localStorageKeys.length} saved setting${summary.localStorageKeys.length === 1 ? '' : 's'} (${summary.localStorageKeys.join(', ')})` : '',
+        summary.localStorageKeys.length
+          ? `${summary.localStorageKeys.length} saved setting${summary.localStorageKeys.length === 1 ? '' : 's'} (${summary.localStorageKeys.join(', ')})`
+          : '',
       ].filter(Boolean);
       setNotice(
         `Wiped ${t.memories} memories, ${t.memoryHistory} history rows and ${t.turns} turns, ${t.conversations} chats, ${t.opEvents} operation events, ${t.evalRuns} evaluation runs${others.length ? `, ${others.join(' and ')}` : ''}. ${summary.modelCachesDeleted ? 'Downloaded model files were deleted too.' : 'Model files are still cached.'}`,
@@ -133,18 +138,24 @@ export function DataPanel({ bank, onWiped }: DataPanelProps) {
             <strong>Delete everything this app stored in this browser?</strong>
           </p>
           <p id="wipe-what" className="note">
-            {counts?.memories ?? 0} memories, {counts?.history ?? 0} history rows and {counts?.turns ?? 0} turns, the search index and replay positions. This cannot be undone: export the bank first to keep a copy.
+            {counts?.memories ?? 0} memories, {counts?.history ?? 0} history rows and {counts?.turns ?? 0} turns, the search index and replay positions. This
+            cannot be undone: export the bank first to keep a copy.
           </p>
           {found ? (
             <ul className="note" data-testid="wipe-list">
               <li>
-                In the bank: {found.tables.conversations} chats, {found.tables.opEvents} operation events, {found.tables.evalRuns} evaluation runs, {found.tables.settings} stored settings.
+                In the bank: {found.tables.conversations} chats, {found.tables.opEvents} operation events, {found.tables.evalRuns} evaluation runs,{' '}
+                {found.tables.settings} stored settings.
               </li>
               {found.databases.length > 0 && <li>Other databases of this app: {found.databases.join(', ')}.</li>}
-              {found.localStorageKeys.length > 0 && <li>Settings saved in this browser (API key, server URL, namespace, your model URLs…): {found.localStorageKeys.join(', ')}.</li>}
+              {found.localStorageKeys.length > 0 && (
+                <li>Settings saved in this browser (API key, server URL, namespace, your model URLs…): {found.localStorageKeys.join(', ')}.</li>
+              )}
               <li>
                 <label>
-                  <input type="checkbox" checked={withModels} onChange={(e) => setWithModels(e.target.checked)} data-testid="wipe-models" /> Also delete downloaded model files ({found.modelCaches.caches.length + found.modelCaches.files.length + found.modelCaches.databases.length} caches: {[...found.modelCaches.caches, ...found.modelCaches.files, ...found.modelCaches.databases].join(', ') || 'none'})
+                  <input type="checkbox" checked={withModels} onChange={(e) => setWithModels(e.target.checked)} data-testid="wipe-models" /> Also delete
+                  downloaded model files ({found.modelCaches.caches.length + found.modelCaches.files.length + found.modelCaches.databases.length} caches:{' '}
+                  {[...found.modelCaches.caches, ...found.modelCaches.files, ...found.modelCaches.databases].join(', ') || 'none'})
                 </label>
               </li>
             </ul>
@@ -215,13 +226,22 @@ function ImportReview({ plan, take, onTake, busy, onImport, onCancel }: ImportRe
       </p>
       {logRows.length > 0 && (
         <p className="note" data-testid="import-review-tables">
-          {logRows.map(([table, c]) => `${table}: ${c.new} new${c.differing ? `, ${c.differing} differ (yours kept)` : ''}${c.otherNamespace ? `, ${c.otherNamespace} refused (id in another namespace)` : ''}`).join('; ')}.
+          {logRows
+            .map(
+              ([table, c]) =>
+                `${table}: ${c.new} new${c.differing ? `, ${c.differing} differ (yours kept)` : ''}${c.otherNamespace ? `, ${c.otherNamespace} refused (id in another namespace)` : ''}`,
+            )
+            .join('; ')}
+          .
         </p>
       )}
       {plan.skippedSettings.length > 0 && <p className="note">Settings an import never reads are skipped: {plan.skippedSettings.join(', ')}.</p>}
       {choices.length > 0 && (
         <>
-          <p className="note">Where the file and this browser differ, tick the memories to take from the file. By default the newer version wins and nothing deleted here comes back.</p>
+          <p className="note">
+            Where the file and this browser differ, tick the memories to take from the file. By default the newer version wins and nothing deleted here comes
+            back.
+          </p>
           <ul className="import-choices" data-testid="import-choices">
             {choices.slice(0, LISTED_CHOICES).map((m) => (
               <li key={m.id} data-verdict={m.verdict}>

@@ -4,8 +4,8 @@ import type { EmbedWorkerClient } from '../embed/embedClient';
 import type { MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER } from '../memory/types';
 import { orderHistory } from './historyOrder';
-import { WordDiffText } from './WordDiffText';
 import { useBusyTask } from './useBusyTask';
+import { WordDiffText } from './WordDiffText';
 
 interface MemoryDetailProps {
   bank: MemoryBank;
@@ -51,7 +51,13 @@ export function MemoryDetail({ bank, id, embedder, onClose }: MemoryDetailProps)
     run(async () => {
       if (!embedder || draft === null) return;
       const embedding = await embedder.embed([draft]);
-      const result = await bank.apply({ namespace, ops: [{ op: 'UPDATE', id, text: draft, embedding }], candidateIds: [id], turnId: null, proposer: MANUAL_PROPOSER });
+      const result = await bank.apply({
+        namespace,
+        ops: [{ op: 'UPDATE', id, text: draft, embedding }],
+        candidateIds: [id],
+        turnId: null,
+        proposer: MANUAL_PROPOSER,
+      });
       if (!result.ok) setProblem(`Not saved: ${result.errors.map((e) => e.reason).join('; ')}`);
       else setDraft(null);
     });

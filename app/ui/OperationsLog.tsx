@@ -1,6 +1,6 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import type { AppliedOp } from '../agent/memoryManager';
-import { storedEvent, type StoredOpEvent } from '../chat/opEvents';
+import { type StoredOpEvent, storedEvent } from '../chat/opEvents';
 import type { MemoryDB } from '../memory/db';
 import type { TurnRecord } from '../memory/types';
 import { WordDiffText } from './WordDiffText';
@@ -29,7 +29,18 @@ interface ShownEvent {
  */
 export function OperationsLog({ db, onOpenMemory }: OperationsLogProps) {
   // Stored, so it survives a reload and shows what other tabs do; ids sort in the order events happened.
-  const rows = useLiveQuery(async () => (db ? await db.opEvents.orderBy('id').reverse().filter((r) => SHOWN.has(r.type)).limit(SHOWN_LIMIT).toArray() : []), [db]);
+  const rows = useLiveQuery(
+    async () =>
+      db
+        ? await db.opEvents
+            .orderBy('id')
+            .reverse()
+            .filter((r) => SHOWN.has(r.type))
+            .limit(SHOWN_LIMIT)
+            .toArray()
+        : [],
+    [db],
+  );
   const shown: ShownEvent[] = (rows ?? []).flatMap((r) => {
     const event = storedEvent(r);
     return event ? [{ key: r.id, model: r.model, event }] : [];
@@ -43,42 +54,42 @@ export function OperationsLog({ db, onOpenMemory }: OperationsLogProps) {
       {shown.length === 0 && <p className="note">Operations appear here as the Memory Manager processes each turn.</p>}
       <ol className="ops-log" data-testid="ops-log" aria-live="polite" aria-label="Memory operations, newest first">
         {shown.map(({ key, model, event }, i, newestFirst) => (
-            <li key={key} data-event={event.type} className={newestFirst[i + 1]?.event.turnId === event.turnId ? 'same-turn' : undefined}>
-              {/* One turn line per run of a turn's events (the facts, then the operations or the rejection). */}
-              {newestFirst[i - 1]?.event.turnId !== event.turnId && <TurnLine turn={turnById.get(event.turnId)} turnId={event.turnId} model={model} />}
-              {event.type === 'facts' && (
-                <p className="note" data-testid="ops-facts">
-                  Facts: {event.facts.length ? event.facts.join(' · ') : 'none'}
-                </p>
-              )}
-              {event.type === 'skipped' && <p className="note">No facts in this turn; nothing to store.</p>}
-              {event.type === 'stopped' && (
-                <p className="note" data-testid="ops-stopped">
-                  Stopped by you; this turn was not remembered.
-                </p>
-              )}
-              {event.type === 'rejected' && (
-                // biome-ignore lint/a11y/useSemanticElements: a message block named for screen readers; a fieldset would add its border and padding
-                <div className="error" data-testid="ops-rejected" role="group" aria-label="Rejected batch">
-                  <strong>Rejected</strong> at {event.stage === 'facts' ? 'fact extraction' : 'memory update'}; the bank is unchanged:
-                  <ul>
-                    {event.errors.map((reason, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: a stored event's reasons never change or reorder, and two may read alike
-                      <li key={i}>{reason}</li>
-                    ))}
-                  </ul>
-                </div>
-              )}
-              {event.type === 'applied' && (
-                <ul className="ops" data-testid="ops-applied">
-                  {event.ops.map((op, i) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: a stored batch's ops never change or reorder, and an ADD has no memory id yet
-                    <OpItem key={i} op={op} onOpenMemory={onOpenMemory} />
+          <li key={key} data-event={event.type} className={newestFirst[i + 1]?.event.turnId === event.turnId ? 'same-turn' : undefined}>
+            {/* One turn line per run of a turn's events (the facts, then the operations or the rejection). */}
+            {newestFirst[i - 1]?.event.turnId !== event.turnId && <TurnLine turn={turnById.get(event.turnId)} turnId={event.turnId} model={model} />}
+            {event.type === 'facts' && (
+              <p className="note" data-testid="ops-facts">
+                Facts: {event.facts.length ? event.facts.join(' · ') : 'none'}
+              </p>
+            )}
+            {event.type === 'skipped' && <p className="note">No facts in this turn; nothing to store.</p>}
+            {event.type === 'stopped' && (
+              <p className="note" data-testid="ops-stopped">
+                Stopped by you; this turn was not remembered.
+              </p>
+            )}
+            {event.type === 'rejected' && (
+              // biome-ignore lint/a11y/useSemanticElements: a message block named for screen readers; a fieldset would add its border and padding
+              <div className="error" data-testid="ops-rejected" role="group" aria-label="Rejected batch">
+                <strong>Rejected</strong> at {event.stage === 'facts' ? 'fact extraction' : 'memory update'}; the bank is unchanged:
+                <ul>
+                  {event.errors.map((reason, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a stored event's reasons never change or reorder, and two may read alike
+                    <li key={i}>{reason}</li>
                   ))}
                 </ul>
-              )}
-            </li>
-          ))}
+              </div>
+            )}
+            {event.type === 'applied' && (
+              <ul className="ops" data-testid="ops-applied">
+                {event.ops.map((op, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a stored batch's ops never change or reorder, and an ADD has no memory id yet
+                  <OpItem key={i} op={op} onOpenMemory={onOpenMemory} />
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
       </ol>
     </section>
   );

@@ -94,8 +94,8 @@ export function Playground({ client }: { client: LLMClient }) {
       {result && (
         <p data-testid="completion-usage" className="meta">
           {result.usage.promptTokens} prompt tokens
-          {result.usage.cachedTokens !== undefined ? ` (${result.usage.cachedTokens} from cache)` : ''}, {result.usage.completionTokens} generated
-          in {(result.timings.totalMs / 1000).toFixed(2)} s
+          {result.usage.cachedTokens !== undefined ? ` (${result.usage.cachedTokens} from cache)` : ''}, {result.usage.completionTokens} generated in{' '}
+          {(result.timings.totalMs / 1000).toFixed(2)} s
           {result.timings.decodeMs ? ` — ${((result.usage.completionTokens / result.timings.decodeMs) * 1000).toFixed(1)} tok/s decode` : ''}
           {result.finishReason === 'length' ? ' — stopped at max tokens' : ''}
         </p>

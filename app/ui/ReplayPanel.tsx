@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ChatSession } from '../chat/chatSession';
-import { parseLocomo, type LocomoConversation, type LocomoTurn } from '../eval/locomo';
+import { type LocomoConversation, type LocomoTurn, parseLocomo } from '../eval/locomo';
 import type { TurnRecord } from '../memory/types';
 import { ReplayPlayer, type ReplaySnapshot } from './replayPlayer';
 
@@ -84,7 +84,16 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
       if (!readyRef.current) throw new Error('Load a chat model and the embedding model to play turns.');
       const turn = conversation.turns[index]!;
       const id = turnId(conversation.sampleId, turn);
-      const record: TurnRecord = { id, namespace, conversationId: namespace, speaker: turn.speaker, role: 'dialogue', text: dialogueText(turn), at: Date.now(), sessionTime: turn.sessionTime };
+      const record: TurnRecord = {
+        id,
+        namespace,
+        conversationId: namespace,
+        speaker: turn.speaker,
+        role: 'dialogue',
+        text: dialogueText(turn),
+        at: Date.now(),
+        sessionTime: turn.sessionTime,
+      };
       // Stored first, so the op stream can show the turn while its operations arrive.
       await db.turns.put(record);
       const result = await session.remember(record);
@@ -95,7 +104,13 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
       if (!live) return;
       const saved = typeof row?.value === 'number' ? row.value : 0;
       const start = Math.min(Math.max(0, Math.floor(saved)), conversation.turns.length);
-      const player = new ReplayPlayer({ total: conversation.turns.length, start, runTurn, delayMs: () => delayRef.current, onChange: (s) => live && setSnapshot(s) });
+      const player = new ReplayPlayer({
+        total: conversation.turns.length,
+        start,
+        runTurn,
+        delayMs: () => delayRef.current,
+        onChange: (s) => live && setSnapshot(s),
+      });
       playerRef.current = player;
       setSnapshot(player.snapshot());
     });
@@ -130,7 +145,8 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
     <section aria-labelledby="replay-title" className="panel replay">
       <h2 id="replay-title">Replay a conversation</h2>
       <p className="note">
-        Choose a file in LoCoMo's format (for example the public locomo10.json). Its turns go one by one into the Memory Manager, each with its session's date; watch the operations on the right and the bank grow.
+        Choose a file in LoCoMo's format (for example the public locomo10.json). Its turns go one by one into the Memory Manager, each with its session's date;
+        watch the operations on the right and the bank grow.
       </p>
       <div className="row">
         <label className="file-button">
@@ -153,7 +169,12 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
         {conversations && (
           <>
             <label htmlFor="replay-conversation">Conversation</label>
-            <select id="replay-conversation" value={sampleId ?? ''} onChange={(e) => setSampleId(e.target.value)} disabled={s?.status === 'playing' || s?.status === 'pausing' || s?.inFlight != null}>
+            <select
+              id="replay-conversation"
+              value={sampleId ?? ''}
+              onChange={(e) => setSampleId(e.target.value)}
+              disabled={s?.status === 'playing' || s?.status === 'pausing' || s?.inFlight != null}
+            >
               {conversations.map((c) => (
                 <option key={c.sampleId} value={c.sampleId}>
                   {c.sampleId}: {c.speakers.join(' & ')}, {c.turns.length} turns
@@ -178,7 +199,12 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
             <button type="button" data-testid="replay-pause" onClick={() => player?.pause()} disabled={s.status !== 'playing'}>
               {s.status === 'pausing' ? 'Pausing after this turn…' : 'Pause'}
             </button>
-            <button type="button" data-testid="replay-step" onClick={() => void player?.step()} disabled={!ready || s.status !== 'paused' || s.inFlight !== null}>
+            <button
+              type="button"
+              data-testid="replay-step"
+              onClick={() => void player?.step()}
+              disabled={!ready || s.status !== 'paused' || s.inFlight !== null}
+            >
               Step one turn
             </button>
             <label htmlFor="replay-speed">Speed</label>
@@ -193,7 +219,13 @@ export function ReplayPanel({ session, modelsReady }: ReplayPanelProps) {
           {!ready && <p className="note">Load a chat model and the embedding model (on the Chat view) to play turns.</p>}
           <p className="meta" role="status" data-testid="replay-position">
             {s.position} of {s.total} turns played
-            {s.status === 'done' ? ' — done' : s.inFlight !== null ? ` — remembering turn ${s.inFlight + 1}` : s.status === 'playing' ? ' — playing' : ' — paused'}
+            {s.status === 'done'
+              ? ' — done'
+              : s.inFlight !== null
+                ? ` — remembering turn ${s.inFlight + 1}`
+                : s.status === 'playing'
+                  ? ' — playing'
+                  : ' — paused'}
           </p>
           <progress max={s.total} value={s.position} aria-label="Replay progress" />
           {current && (

@@ -46,12 +46,28 @@ export function ServerBackendForm({ settings, updateSettings, onLoaded }: Server
       </div>
       <div className="row">
         <label htmlFor="openai-model">Model</label>
-        <input id="openai-model" list="openai-models" value={settings.openaiModel} placeholder="the server's first model" onChange={(e) => updateSettings({ openaiModel: e.target.value })} />
-        <datalist id="openai-models">{(models ?? []).map((m) => <option key={m} value={m} />)}</datalist>
+        <input
+          id="openai-model"
+          list="openai-models"
+          value={settings.openaiModel}
+          placeholder="the server's first model"
+          onChange={(e) => updateSettings({ openaiModel: e.target.value })}
+        />
+        <datalist id="openai-models">
+          {(models ?? []).map((m) => (
+            <option key={m} value={m} />
+          ))}
+        </datalist>
       </div>
       <div className="row">
         <label htmlFor="openai-key">API key (optional)</label>
-        <input id="openai-key" type="password" autoComplete="off" value={settings.openaiApiKey} onChange={(e) => updateSettings({ openaiApiKey: e.target.value })} />
+        <input
+          id="openai-key"
+          type="password"
+          autoComplete="off"
+          value={settings.openaiApiKey}
+          onChange={(e) => updateSettings({ openaiApiKey: e.target.value })}
+        />
       </div>
       <p className="note">Messages and memories shown to the model go to this server; the memory bank itself stays in this browser.</p>
       <button type="button" onClick={() => void connect()} disabled={busy || !settings.openaiBaseUrl.trim()} data-testid="connect-server">

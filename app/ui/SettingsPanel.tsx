@@ -28,13 +28,30 @@ export function SettingsPanel({ settings, updateSettings, db }: SettingsPanelPro
         }}
       >
         <label htmlFor="retrieval-k">Memories retrieved per question (k)</label>
-        <input id="retrieval-k" type="number" inputMode="numeric" min={RETRIEVAL_K_RANGE.min} max={RETRIEVAL_K_RANGE.max} value={k} onChange={(e) => setK(e.target.value)} aria-describedby="retrieval-k-note" aria-invalid={!kOk} />
+        <input
+          id="retrieval-k"
+          type="number"
+          inputMode="numeric"
+          min={RETRIEVAL_K_RANGE.min}
+          max={RETRIEVAL_K_RANGE.max}
+          value={k}
+          onChange={(e) => setK(e.target.value)}
+          aria-describedby="retrieval-k-note"
+          aria-invalid={!kOk}
+        />
         <p id="retrieval-k-note" className="note">
           The Answer Agent reads this many (Memory-R1 uses 60) and distills the few that matter; the explorer's search shows as many.
           {!kOk && ` Enter a whole number from ${RETRIEVAL_K_RANGE.min} to ${RETRIEVAL_K_RANGE.max}.`}
         </p>
         <label htmlFor="chat-namespace">Chat namespace</label>
-        <input id="chat-namespace" list="known-namespaces" value={namespace} onChange={(e) => setNamespace(e.target.value)} aria-describedby="namespace-note" aria-invalid={!nsOk} />
+        <input
+          id="chat-namespace"
+          list="known-namespaces"
+          value={namespace}
+          onChange={(e) => setNamespace(e.target.value)}
+          aria-describedby="namespace-note"
+          aria-invalid={!nsOk}
+        />
         <datalist id="known-namespaces">
           {(namespaces ?? []).map((ns) => (
             <option key={ns} value={ns} />

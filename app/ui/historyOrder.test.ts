@@ -20,6 +20,10 @@ describe('orderHistory', () => {
 
   it('keeps every row even when the texts do not chain (an imported partial history)', () => {
     const rows = [row('x', 'UPDATE', 'p', 'q', 7), row('y', 'UPDATE', 'r', 's', 7)];
-    expect(orderHistory(rows).map((h) => h.id).sort()).toEqual(['x', 'y']);
+    expect(
+      orderHistory(rows)
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual(['x', 'y']);
   });
 });

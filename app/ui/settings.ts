@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { BrowserEngine } from '../llm/engineChoice';
-import type { CustomModelSpec } from '../llm/customModel';
-import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
 import { DEFAULT_ANSWER_K } from '../agent/answerAgent';
+import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
+import type { CustomModelSpec } from '../llm/customModel';
+import type { BrowserEngine } from '../llm/engineChoice';
 
 export interface Settings {
   /** '' = real remote sources; otherwise a base URL on this origin that holds the model files. */
@@ -32,7 +32,19 @@ const KEY = 'memory-r1.settings.v1';
 const ENV_BASE_URL: string = import.meta.env.VITE_MODEL_BASE_URL ?? '';
 
 export function defaultSettings(): Settings {
-  return { modelBaseUrl: ENV_BASE_URL, engineOverride: null, chatModelId: null, embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID, namespace: 'user:me', backend: 'browser', openaiBaseUrl: 'http://127.0.0.1:8089/v1', openaiModel: '', openaiApiKey: '', retrievalK: DEFAULT_ANSWER_K, customModels: [] };
+  return {
+    modelBaseUrl: ENV_BASE_URL,
+    engineOverride: null,
+    chatModelId: null,
+    embeddingModelId: DEFAULT_EMBEDDING_MODEL_ID,
+    namespace: 'user:me',
+    backend: 'browser',
+    openaiBaseUrl: 'http://127.0.0.1:8089/v1',
+    openaiModel: '',
+    openaiApiKey: '',
+    retrievalK: DEFAULT_ANSWER_K,
+    customModels: [],
+  };
 }
 
 function readSettings(): Settings {

@@ -38,7 +38,10 @@ export function useMemoryBank(): { bank: MemoryBank | null; error: string | null
       live = false;
       opened?.close();
       opened?.db.close();
-      void index.then((retrieval) => retrieval.dispose(), () => {});
+      void index.then(
+        (retrieval) => retrieval.dispose(),
+        () => {},
+      );
     };
   }, []);
   return { bank, error };

@@ -4,7 +4,7 @@ import { MemoryDB } from '../memory/db';
 import { MemoryBank } from '../memory/memoryBank';
 import { randomVector } from '../memory/testing/bankFixtures';
 import { createVectorIndex } from '../memory/vectorIndex';
-import { describeDeviceData, wipeAllData, type DeviceStorage } from './wipeAllData';
+import { type DeviceStorage, describeDeviceData, wipeAllData } from './wipeAllData';
 
 const opened: { bank: MemoryBank; db: MemoryDB }[] = [];
 afterEach(() => {
@@ -44,9 +44,24 @@ async function openBank(name: string) {
 
 async function seed(bank: MemoryBank, db: MemoryDB) {
   const v = randomVector(1);
-  const added = await bank.apply({ namespace: 'user:me', ops: [{ op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: v }], candidateIds: [], turnId: 't1', proposer: { model: 'test', promptVersion: 'test' } });
+  const added = await bank.apply({
+    namespace: 'user:me',
+    ops: [{ op: 'ADD', text: 'Alice adopted a dog named Buddy', embedding: v }],
+    candidateIds: [],
+    turnId: 't1',
+    proposer: { model: 'test', promptVersion: 'test' },
+  });
   expect(added.ok).toBe(true);
-  await db.turns.add({ id: 't1', namespace: 'user:me', conversationId: 'chat:user:me', speaker: 'User', role: 'user', text: 'I adopted Buddy', at: 1, sessionTime: '2024-01-01' });
+  await db.turns.add({
+    id: 't1',
+    namespace: 'user:me',
+    conversationId: 'chat:user:me',
+    speaker: 'User',
+    role: 'user',
+    text: 'I adopted Buddy',
+    at: 1,
+    sessionTime: '2024-01-01',
+  });
   await db.conversations.add({ id: 'chat:user:me', namespace: 'user:me', title: 'Dogs', createdAt: 1, updatedAt: 2 });
   await db.evalRuns.add({ id: 'run-1', startedAt: 1, finishedAt: 2, status: 'done', config: {}, summaries: [], results: [] });
   await db.settings.put({ key: 'replay.position:conv-1', value: 3 });
@@ -60,11 +75,22 @@ describe('wipeAllData', () => {
     const v = await seed(bank, db);
     // The Evaluation page's own bank, built from the user's evaluation file.
     const evalDb = new MemoryDB(`memory-r1-eval-${Math.random()}`, { indexedDB, IDBKeyRange });
-    await evalDb.memories.put({ id: 'e1', namespace: 'locomo:conv-26', text: 'Caroline went to a support group', embedding: v, createdAt: 1, updatedAt: 1, sourceTurnIds: [], eventTime: null });
+    await evalDb.memories.put({
+      id: 'e1',
+      namespace: 'locomo:conv-26',
+      text: 'Caroline went to a support group',
+      embedding: v,
+      createdAt: 1,
+      updatedAt: 1,
+      sourceTurnIds: [],
+      eventTime: null,
+    });
     evalDb.close();
     const device: DeviceStorage = {
       indexedDB,
-      localStorage: memoryStorage({ 'memory-r1.settings.v1': JSON.stringify({ openaiApiKey: 'sk-secret', openaiBaseUrl: 'http://127.0.0.1:8089/v1', namespace: 'user:me' }) }),
+      localStorage: memoryStorage({
+        'memory-r1.settings.v1': JSON.stringify({ openaiApiKey: 'sk-secret', openaiBaseUrl: 'http://127.0.0.1:8089/v1', namespace: 'user:me' }),
+      }),
       caches: cacheNames(['transformers-cache', 'webllm/model']),
     };
     expect((await bank.hybridSearch('Buddy', v, { k: 5 })).hits).toHaveLength(1);
@@ -77,7 +103,8 @@ describe('wipeAllData', () => {
 
     const summary = await wipeAllData(bank, {}, device);
     expect(summary.tables).toEqual(listed.tables);
-    for (const table of [db.memories, db.memoryHistory, db.turns, db.conversations, db.opEvents, db.evalRuns, db.settings]) expect(await table.count(), table.name).toBe(0);
+    for (const table of [db.memories, db.memoryHistory, db.turns, db.conversations, db.opEvents, db.evalRuns, db.settings])
+      expect(await table.count(), table.name).toBe(0);
     expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(evalDb.name);
     expect(device.localStorage!.length).toBe(0);
     expect(await device.caches!.keys()).toEqual(['transformers-cache', 'webllm/model']);

@@ -1,8 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tokenizeWords, wordDiff, type DiffSegment } from './wordDiff';
+import { type DiffSegment, tokenizeWords, wordDiff } from './wordDiff';
 
-const side = (segments: DiffSegment[], keep: 'removed' | 'added') => segments.filter((s) => s.kind === 'same' || s.kind === keep).map((s) => s.text).join('');
+const side = (segments: DiffSegment[], keep: 'removed' | 'added') =>
+  segments
+    .filter((s) => s.kind === 'same' || s.kind === keep)
+    .map((s) => s.text)
+    .join('');
 
 describe('wordDiff', () => {
   it('marks the replaced word and keeps the rest', () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkJsonAgainstSchema } from '../../llm/jsonSchemaCheck';
 import type { ChatMessage } from '../../llm/types';
-import { answerSchema, buildAnswerMessages, PROMPT_VERSION as ANSWER_VERSION, renderAnswerWithMarker } from './answerPrompt';
+import { PROMPT_VERSION as ANSWER_VERSION, answerSchema, buildAnswerMessages, renderAnswerWithMarker } from './answerPrompt';
 import { buildFactExtractionMessages, buildFactExtractionRetryMessages, FACT_EXTRACTION_SCHEMA, PROMPT_VERSION as FACT_VERSION } from './factExtractionPrompt';
 import { buildMemoryUpdateMessages, buildMemoryUpdateRetryMessages, memoryUpdateSchema, PROMPT_VERSION as UPDATE_VERSION } from './memoryUpdatePrompt';
 
@@ -36,7 +36,12 @@ describe('prompts', () => {
         expect(JSON.stringify(stablePrefix(q1))).toBe(JSON.stringify(stablePrefix(q2)));
       }
     }
-    const q = buildAnswerMessages({ question: 'When?', memories: [{ id: '0', date: '7 May 2023', text: 'Caroline went.' }], mode: 'benchmark', format: 'json' });
+    const q = buildAnswerMessages({
+      question: 'When?',
+      memories: [{ id: '0', date: '7 May 2023', text: 'Caroline went.' }],
+      mode: 'benchmark',
+      format: 'json',
+    });
     expect(q.at(-1)!.content).toBe('7 May 2023:\n0 Caroline went.\nQuestion: When?');
   });
 

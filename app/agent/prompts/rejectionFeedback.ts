@@ -9,17 +9,8 @@ import type { ChatMessage } from '../../llm/types';
 const MAX_REASONS_SHOWN = 6;
 const MAX_REASON_LENGTH = 200;
 
-export function appendRejectionFeedback(
-  first: readonly ChatMessage[],
-  rejectedOutput: string,
-  errors: readonly string[],
-  instruction: string,
-): ChatMessage[] {
+export function appendRejectionFeedback(first: readonly ChatMessage[], rejectedOutput: string, errors: readonly string[], instruction: string): ChatMessage[] {
   const shown = errors.slice(0, MAX_REASONS_SHOWN).map((e) => `- ${e.length > MAX_REASON_LENGTH ? `${e.slice(0, MAX_REASON_LENGTH)}…` : e}`);
   if (errors.length > MAX_REASONS_SHOWN) shown.push(`- and ${errors.length - MAX_REASONS_SHOWN} more`);
-  return [
-    ...first,
-    { role: 'assistant', content: rejectedOutput },
-    { role: 'user', content: `That reply was rejected:\n${shown.join('\n')}\n${instruction}` },
-  ];
+  return [...first, { role: 'assistant', content: rejectedOutput }, { role: 'user', content: `That reply was rejected:\n${shown.join('\n')}\n${instruction}` }];
 }

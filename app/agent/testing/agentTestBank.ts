@@ -2,11 +2,12 @@
  * A MemoryBank for the agents' Node tests: fake-indexeddb (a fresh database per call) and the real exact
  * retrieval index in this thread (app/memory/inThreadRetrievalIndex.ts, the page's fallback when its worker cannot start).
  */
+
+import { createInThreadRetrievalIndex } from '../../memory/inThreadRetrievalIndex';
 import { MemoryBank, type RetrievalIndex } from '../../memory/memoryBank';
 import { DEFAULT_EMBEDDING_DIMS } from '../../memory/memoryOps';
-import { createInThreadRetrievalIndex } from '../../memory/inThreadRetrievalIndex';
-import { MANUAL_PROPOSER, type Namespace } from '../../memory/types';
 import { openTestBank } from '../../memory/testing/bankFixtures';
+import { MANUAL_PROPOSER, type Namespace } from '../../memory/types';
 
 export async function createTestRetrievalIndex(dims = DEFAULT_EMBEDDING_DIMS): Promise<RetrievalIndex> {
   return createInThreadRetrievalIndex({ dims });

@@ -4,7 +4,7 @@
  * held until the test releases it or the call's signal aborts it, so "a question cuts off the manager's call"
  * can be staged exactly. Not a stand-in for the model: chatSession.integration.test.ts runs the real one.
  */
-import { LLMError, type ChatMessage, type CompletionOptions, type CompletionResult, type LLMClient } from '../../llm/types';
+import { type ChatMessage, type CompletionOptions, type CompletionResult, type LLMClient, LLMError } from '../../llm/types';
 
 /** A reply: its text; one held until released or aborted (after streaming `prefix`); or a thrown error. */
 export type StageReply = string | { hold: Held; prefix?: string } | { fail: LLMError };

@@ -1,6 +1,6 @@
 /** The baselines' one model call: dated lines and the question in, a few words out (contextAnswerPrompt.ts). */
 import type { ChatMessage } from '../../llm/types';
-import { buildContextAnswerMessages, CONTEXT_ANSWER_MAX_TOKENS, contextAnswerSchema, parseContextAnswer, type ContextLine } from '../contextAnswerPrompt';
+import { buildContextAnswerMessages, CONTEXT_ANSWER_MAX_TOKENS, type ContextLine, contextAnswerSchema, parseContextAnswer } from '../contextAnswerPrompt';
 import type { PipelineAnswer, PipelineContext } from './evalPipeline';
 
 export async function answerFromLines(

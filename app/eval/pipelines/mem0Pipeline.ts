@@ -6,16 +6,15 @@
  */
 import { createMemoryManager } from '../../agent/memoryManager';
 import { PROMPT_VERSION as FACT_PROMPT_VERSION } from '../../agent/prompts/factExtractionPrompt';
+import { retrieveForQuestion, rowOf } from '../../agent/retrieveMemories';
 import { formatDay, parseSessionDate, toIsoDate } from '../../lib/calendar';
-import { rowOf } from '../../agent/retrieveMemories';
-import { normalizeMemoryText } from '../../memory/validateMemoryOps';
 import type { MemoryOp } from '../../memory/memoryOps';
+import { normalizeMemoryText } from '../../memory/validateMemoryOps';
 import { CONTEXT_ANSWER_PROMPT_VERSION } from '../contextAnswerPrompt';
 import { answerFromLines } from './answerFromLines';
-import { emptyIngestStats, type EvalPipeline, type IngestStats } from './evalPipeline';
+import { type EvalPipeline, emptyIngestStats, type IngestStats } from './evalPipeline';
 import { managerTurnText } from './oursPipeline';
 import { lastSessionDate, speakerNamespace, speakerNamespaces } from './speakerNamespaces';
-import { retrieveForQuestion } from '../../agent/retrieveMemories';
 
 export const MEM0_NOOP_SIMILARITY = 0.95;
 export const MEM0_UPDATE_SIMILARITY = 0.85;
@@ -28,7 +27,9 @@ export interface Neighbour {
 }
 
 /** The heuristic: one op per fact from its nearest memory; a memory is the target of one op at most. */
-export function mem0Decide(facts: readonly { text: string; nearest: Neighbour | null }[]): { kind: 'ADD' | 'UPDATE' | 'NOOP'; factIndex: number; id?: string }[] {
+export function mem0Decide(
+  facts: readonly { text: string; nearest: Neighbour | null }[],
+): { kind: 'ADD' | 'UPDATE' | 'NOOP'; factIndex: number; id?: string }[] {
   const targeted = new Set<string>();
   return facts.map((f, factIndex) => {
     const n = f.nearest;

@@ -3,11 +3,10 @@
  * (facts, then ADD/UPDATE/DELETE/NOOP against similar memories); the Answer Agent retrieves 30 memories per
  * speaker, distills the few that answer, and answers from those.
  */
-import { createAnswerAgent } from '../../agent/answerAgent';
+import { ANSWER_PROMPT_VERSION, createAnswerAgent } from '../../agent/answerAgent';
 import { createMemoryManager, MEMORY_MANAGER_PROMPT_VERSION } from '../../agent/memoryManager';
-import { ANSWER_PROMPT_VERSION } from '../../agent/answerAgent';
 import type { LocomoTurn } from '../locomo';
-import { emptyIngestStats, tokensOf, type EvalPipeline, type IngestStats, type PipelineAnswer, type PipelineContext } from './evalPipeline';
+import { type EvalPipeline, emptyIngestStats, type IngestStats, type PipelineAnswer, type PipelineContext, tokensOf } from './evalPipeline';
 import { lastSessionDate, speakerNamespace, speakerNamespaces } from './speakerNamespaces';
 
 /** What the Memory Manager reads of a turn: its words, and the caption of a shared image. */

@@ -3,15 +3,15 @@
  * caption) under its session date; a question retrieves the top-k turns with the same hybrid search the agents use,
  * and the model answers from them. No facts, no updates, no distillation.
  */
+
+import { retrieveForQuestion, rowOf } from '../../agent/retrieveMemories';
 import { formatDay, parseSessionDate, toIsoDate } from '../../lib/calendar';
-import { rowOf } from '../../agent/retrieveMemories';
 import { normalizeMemoryText } from '../../memory/validateMemoryOps';
 import { CONTEXT_ANSWER_PROMPT_VERSION } from '../contextAnswerPrompt';
 import { turnText } from '../locomo';
 import { answerFromLines } from './answerFromLines';
-import { emptyIngestStats, type EvalPipeline } from './evalPipeline';
+import { type EvalPipeline, emptyIngestStats } from './evalPipeline';
 import { lastSessionDate } from './speakerNamespaces';
-import { retrieveForQuestion } from '../../agent/retrieveMemories';
 
 const RAG_PROPOSER = { model: 'none', promptVersion: 'rag-turns-v1' };
 

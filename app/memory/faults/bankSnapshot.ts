@@ -36,7 +36,17 @@ export async function snapshotBank(db: MemoryDB, namespace?: string): Promise<Ba
     const history = namespace === undefined ? await db.memoryHistory.toArray() : await db.memoryHistory.where('namespace').equals(namespace).toArray();
     return {
       memories: memories.map((m) => ({ id: m.id, namespace: m.namespace, text: m.text })),
-      history: history.map((h) => ({ id: h.id, batchId: h.batchId, seq: h.seq, op: h.op, memoryId: h.memoryId, before: h.before, after: h.after, turnId: h.turnId, at: h.at })),
+      history: history.map((h) => ({
+        id: h.id,
+        batchId: h.batchId,
+        seq: h.seq,
+        op: h.op,
+        memoryId: h.memoryId,
+        before: h.before,
+        after: h.after,
+        turnId: h.turnId,
+        at: h.at,
+      })),
     };
   });
 }
@@ -52,7 +62,9 @@ export async function dumpBankBytes(db: MemoryDB): Promise<string> {
         const rows: unknown[] = await table.toArray();
         return rows
           .map((row) =>
-            JSON.stringify(row, (_k, v: unknown) => (v instanceof Float32Array ? { f32: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) } : v)),
+            JSON.stringify(row, (_k, v: unknown) =>
+              v instanceof Float32Array ? { f32: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) } : v,
+            ),
           )
           .sort();
       }),

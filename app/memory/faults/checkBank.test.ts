@@ -9,7 +9,7 @@ import { openTestBank } from '../testing/bankFixtures';
 import { snapshotBank } from './bankSnapshot';
 import { checkBank, type ProblemKind } from './checkBank';
 import { CommitRecord } from './commitRecord';
-import { applyPlanToModel, createBatchGenerator, toMemoryOpBatch, type PlannedBatch } from './opBatches';
+import { applyPlanToModel, createBatchGenerator, type PlannedBatch, toMemoryOpBatch } from './opBatches';
 
 const NS = 'user:faults';
 
@@ -27,7 +27,11 @@ async function fillBank(): Promise<void> {
     const result = await applyMemoryOps(db, toMemoryOpBatch(plan));
     if (!result.ok) throw new Error(`fixture batch refused: ${JSON.stringify(result.errors)}`);
     record.committed(plan.tag);
-    applyPlanToModel(alive, plan, result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!));
+    applyPlanToModel(
+      alive,
+      plan,
+      result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
+    );
     plans.push(plan);
   }
 }
@@ -64,7 +68,13 @@ describe('checkBank', () => {
     const failed = generator.next(alive, { minOps: 4, maxOps: 4 });
     record.issued(failed.tag, failed.ops);
     await expect(
-      applyMemoryOps(db, toMemoryOpBatch(failed), { faults: { beforeWrite: (i) => { if (i === 2) throw new Error('killed at op 2'); } } }),
+      applyMemoryOps(db, toMemoryOpBatch(failed), {
+        faults: {
+          beforeWrite: (i) => {
+            if (i === 2) throw new Error('killed at op 2');
+          },
+        },
+      }),
     ).rejects.toThrow(/nothing of the batch was written/);
     const landed = generator.next(alive, { minOps: 3, maxOps: 3 });
     record.issued(landed.tag, landed.ops);
@@ -95,7 +105,9 @@ describe('checkBank', () => {
     const { check, kinds: found } = await kinds();
     expect(found).toContain(plan.ops.length > 1 ? 'half-applied batch' : 'committed batch missing');
     // The memory either still exists with no history at all, or its later history no longer starts with an ADD.
-    expect(found).toContain(laterRows === 1 ? ((await db.memories.get(add.memoryId!)) ? 'memory without history' : 'history does not replay') : 'history does not replay');
+    expect(found).toContain(
+      laterRows === 1 ? ((await db.memories.get(add.memoryId!)) ? 'memory without history' : 'history does not replay') : 'history does not replay',
+    );
     expect(check.lost + check.halfApplied).toBeGreaterThan(0);
   });
 
@@ -108,8 +120,7 @@ describe('checkBank', () => {
   });
 
   it('reports a committed batch that is gone, and the memories it made', async () => {
-    const plan = plans.find((p) => p.ops.every((o) => o.op === 'ADD'))
-      ?? plans.find((p) => p.ops.some((o) => o.op === 'ADD'))!;
+    const plan = plans.find((p) => p.ops.every((o) => o.op === 'ADD')) ?? plans.find((p) => p.ops.some((o) => o.op === 'ADD'))!;
     const rows = await db.memoryHistory.where('turnId').equals(plan.tag).toArray();
     await db.memoryHistory.bulkDelete(rows.map((r) => r.id));
     const { check, kinds: found } = await kinds();
@@ -123,7 +134,16 @@ describe('checkBank', () => {
     const deleted = (await db.memoryHistory.where('op').equals('DELETE').toArray())[0];
     if (deleted) {
       const row = (await db.memoryHistory.where('memoryId').equals(deleted.memoryId!).toArray()).find((r) => r.op === 'ADD')!;
-      await db.memories.add({ id: deleted.memoryId!, namespace: NS, text: row.after!, embedding: new Float32Array(384).fill(0.05), createdAt: 0, updatedAt: 0, sourceTurnIds: [], eventTime: null });
+      await db.memories.add({
+        id: deleted.memoryId!,
+        namespace: NS,
+        text: row.after!,
+        embedding: new Float32Array(384).fill(0.05),
+        createdAt: 0,
+        updatedAt: 0,
+        sourceTurnIds: [],
+        eventTime: null,
+      });
     }
     const { kinds: found } = await kinds();
     expect(found).toContain('memory lost');

@@ -7,8 +7,9 @@
  * - no history row belongs to a batch nobody sent.
  * It reports each problem; `halfApplied` counts partial batches, `lost` every other loss.
  */
-import type { RecordedBatch } from './commitRecord';
+
 import type { BankSnapshot, SnapshotHistoryRow } from './bankSnapshot';
+import type { RecordedBatch } from './commitRecord';
 
 export type ProblemKind =
   | 'half-applied batch'
@@ -71,7 +72,8 @@ export function checkBank(snapshot: BankSnapshot, batches: readonly RecordedBatc
     const rows = (byTag.get(batch.tag) ?? []).sort((a, b) => a.seq - b.seq);
     byTag.delete(batch.tag);
     if (rows.length === 0) {
-      if (batch.state === 'committed') report('committed batch missing', `batch ${batch.tag} (${batch.ops.length} ops) resolved as committed but has no history row`);
+      if (batch.state === 'committed')
+        report('committed batch missing', `batch ${batch.tag} (${batch.ops.length} ops) resolved as committed but has no history row`);
       else absent++;
       continue;
     }
@@ -83,7 +85,10 @@ export function checkBank(snapshot: BankSnapshot, batches: readonly RecordedBatc
     }
     const wrong = rows.findIndex((row, i) => row.seq !== i || !matches(row, batch.ops[i]!));
     if (wrong >= 0) {
-      report('batch differs from what was sent', `batch ${batch.tag}, op ${wrong}: sent ${JSON.stringify(batch.ops[wrong])}, history has ${JSON.stringify(rows[wrong])}`);
+      report(
+        'batch differs from what was sent',
+        `batch ${batch.tag}, op ${wrong}: sent ${JSON.stringify(batch.ops[wrong])}, history has ${JSON.stringify(rows[wrong])}`,
+      );
       continue;
     }
     present++;
@@ -118,8 +123,10 @@ export function checkBank(snapshot: BankSnapshot, batches: readonly RecordedBatc
     }
     const now = current.get(memoryId);
     if (now === undefined && text !== null) report('memory lost', `memory ${memoryId}: history ends with ${JSON.stringify(text)} but the memory is gone`);
-    else if (now !== undefined && text === null) report('deleted memory still present', `memory ${memoryId}: history ends with DELETE but it holds ${JSON.stringify(now)}`);
-    else if (now !== undefined && now !== text) report('text differs from its history', `memory ${memoryId}: holds ${JSON.stringify(now)}, history replays to ${JSON.stringify(text)}`);
+    else if (now !== undefined && text === null)
+      report('deleted memory still present', `memory ${memoryId}: history ends with DELETE but it holds ${JSON.stringify(now)}`);
+    else if (now !== undefined && now !== text)
+      report('text differs from its history', `memory ${memoryId}: holds ${JSON.stringify(now)}, history replays to ${JSON.stringify(text)}`);
   }
   for (const m of snapshot.memories) if (!byMemory.has(m.id)) report('memory without history', `memory ${m.id} (${JSON.stringify(m.text)}) has no history row`);
 

@@ -26,9 +26,22 @@ describe('malformed bank files', () => {
       const plan = generator.next(alive, { minOps: 3, maxOps: 5 });
       const result = await applyMemoryOps(db, toMemoryOpBatch(plan));
       if (!result.ok) throw new Error('fixture batch refused');
-      applyPlanToModel(alive, plan, result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!));
+      applyPlanToModel(
+        alive,
+        plan,
+        result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
+      );
     }
-    await db.turns.add({ id: 't1', namespace: 'user:hostile', conversationId: 'chat:user:hostile', speaker: 'User', role: 'user', text: 'I adopted a dog.', at: 1, sessionTime: '2024-05-01' });
+    await db.turns.add({
+      id: 't1',
+      namespace: 'user:hostile',
+      conversationId: 'chat:user:hostile',
+      speaker: 'User',
+      role: 'user',
+      text: 'I adopted a dog.',
+      at: 1,
+      sessionTime: '2024-05-01',
+    });
     const valid = await (await exportBank(db)).text();
     const before = await dumpBank(db);
     // The valid file itself goes in (merge onto the same rows): the generator's damage is what makes the others fail.
@@ -40,7 +53,8 @@ describe('malformed bank files', () => {
     for (const bad of files) {
       const outcome = await importBank(db, new Blob([bad.content as BlobPart])).then(
         () => 'accepted',
-        (error: unknown) => (error instanceof BankImportError && /nothing was imported/.test(error.message) ? 'refused' : `failed without a reason: ${String(error)}`),
+        (error: unknown) =>
+          error instanceof BankImportError && /nothing was imported/.test(error.message) ? 'refused' : `failed without a reason: ${String(error)}`,
       );
       expect(outcome, `${bad.kind}: ${String(bad.content).slice(0, 200)}`).toBe('refused');
       refused.set(bad.kind, (refused.get(bad.kind) ?? 0) + 1);

@@ -15,14 +15,22 @@ type Json = Record<string, unknown>;
 type Damage = (file: Json, rand: () => number, text: string) => string | Uint8Array;
 
 const clone = (file: Json): Json => JSON.parse(JSON.stringify(file)) as Json;
-const dataOf = (file: Json) => file.data as { databaseName: string; databaseVersion: number; tables: { name: string; schema: string; rowCount: number }[]; data: { tableName: string; inbound: boolean; rows: Json[] }[] };
+const dataOf = (file: Json) =>
+  file.data as {
+    databaseName: string;
+    databaseVersion: number;
+    tables: { name: string; schema: string; rowCount: number }[];
+    data: { tableName: string; inbound: boolean; rows: Json[] }[];
+  };
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 /** A row of `table` in a copy of the file, damaged by `edit`. Needs at least one row there. */
 function damageRow(table: string, edit: (row: Json, rand: () => number) => void): Damage {
   return (file, rand) => {
     const copy = clone(file);
-    const rows = dataOf(copy).data.filter((d) => d.tableName === table).flatMap((d) => d.rows);
+    const rows = dataOf(copy)
+      .data.filter((d) => d.tableName === table)
+      .flatMap((d) => d.rows);
     edit(pick(rand, rows), rand);
     return JSON.stringify(copy);
   };
@@ -38,7 +46,8 @@ const DAMAGES: Record<string, Damage> = {
     bytes[Math.floor(rand() * bytes.length)] = 0xff;
     return bytes;
   },
-  'not JSON': (_f, rand) => pick(rand, ['', '   ', 'memories: Alice adopted a dog', '<html><body>404</body></html>', "{'formatName': 'dexie'}", 'NaN', '{"a":1}}']),
+  'not JSON': (_f, rand) =>
+    pick(rand, ['', '   ', 'memories: Alice adopted a dog', '<html><body>404</body></html>', "{'formatName': 'dexie'}", 'NaN', '{"a":1}}']),
   'JSON but not an object': (_f, rand) => JSON.stringify(pick(rand, [42, 'bank', null, [], [1, 2, 3], true])),
   'another format': (file, rand) => JSON.stringify({ ...clone(file), formatName: pick(rand, ['dexie-cloud', 'mem0', '', 'DEXIE']) }),
   'newer export format': (file, rand) => JSON.stringify({ ...clone(file), formatVersion: 2 + Math.floor(rand() * 10) }),
@@ -48,7 +57,7 @@ const DAMAGES: Record<string, Damage> = {
     dataOf(copy).databaseVersion = Number(dataOf(copy).databaseVersion) + 1 + Math.floor(rand() * 50);
     return JSON.stringify(copy);
   },
-  'another app\'s database': (file) => {
+  "another app's database": (file) => {
     const copy = clone(file);
     const data = dataOf(copy);
     data.databaseName = 'todo-app';
@@ -63,7 +72,10 @@ const DAMAGES: Record<string, Damage> = {
   },
   'table keyed differently': (file, rand) => {
     const copy = clone(file);
-    const table = pick(rand, dataOf(copy).tables.filter((t) => t.name !== 'settings'));
+    const table = pick(
+      rand,
+      dataOf(copy).tables.filter((t) => t.name !== 'settings'),
+    );
     table.schema = `${pick(rand, ['++id', 'uuid', '&text'])},${table.schema.split(',').slice(1).join(',')}`;
     return JSON.stringify(copy);
   },
@@ -84,7 +96,10 @@ const DAMAGES: Record<string, Damage> = {
   },
   'a row that is not an object': (file, rand) => {
     const copy = clone(file);
-    pick(rand, dataOf(copy).data.filter((d) => d.rows.length > 0)).rows.push(pick(rand, [null, 7, 'row', []]) as unknown as Json);
+    pick(
+      rand,
+      dataOf(copy).data.filter((d) => d.rows.length > 0),
+    ).rows.push(pick(rand, [null, 7, 'row', []]) as unknown as Json);
     return JSON.stringify(copy);
   },
   'memory text of the wrong type': damageRow('memories', (row, rand) => (row.text = pick(rand, notAString))),

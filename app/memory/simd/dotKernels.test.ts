@@ -6,20 +6,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileWat, expectedModuleSource, WASM_KERNELS } from '../../../scripts/build-wasm-kernels';
+import { mulberry32 } from '../testing/seededRandom';
 import { createVectorIndex } from '../vectorIndex';
 import { DOT_KERNELS_WASM_BASE64 } from './dotKernelsWasm';
-import {
-  createRowMatrix,
-  dotKernelBytes,
-  paddedStride,
-  queryQuantizationMax,
-  wasmSimdSupported,
-  type RowMatrix,
-} from './rowMatrix';
-import { mulberry32 } from '../testing/seededRandom';
+import { createRowMatrix, dotKernelBytes, paddedStride, queryQuantizationMax, type RowMatrix, wasmSimdSupported } from './rowMatrix';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
-
 
 function unitVectors(seed: number, count: number, dims: number): Float32Array[] {
   const random = mulberry32(seed);
@@ -56,9 +48,7 @@ describe('the generated wasm module', () => {
   it('is valid WebAssembly SIMD in this engine, and only the SIMD proposal is needed', async () => {
     expect(wasmSimdSupported()).toBe(true);
     expect(WebAssembly.validate(dotKernelBytes())).toBe(true);
-    await expect(compileWat('(module (func (result v128) (v128.const i64x2 0 0)))', 'probe.wat')).resolves.toBeInstanceOf(
-      Uint8Array,
-    );
+    await expect(compileWat('(module (func (result v128) (v128.const i64x2 0 0)))', 'probe.wat')).resolves.toBeInstanceOf(Uint8Array);
   });
 });
 

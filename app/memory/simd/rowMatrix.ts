@@ -141,11 +141,7 @@ export function queryQuantizationMax(stride: number): number {
  * radius, so the rows' own int8 error is almost the whole radius, at no cost (the kernel widens rows to int16
  * for i32x4.dot_i16x8_s anyway).
  */
-export function quantizeQuery(
-  unit: Float32Array,
-  qmax: number,
-  out: Int16Array,
-): { scale: number; quantizedNorm: number; residualNorm: number } {
+export function quantizeQuery(unit: Float32Array, qmax: number, out: Int16Array): { scale: number; quantizedNorm: number; residualNorm: number } {
   const scale = maxAbs(unit) / qmax;
   let quantized = 0;
   let residual = 0;
@@ -270,9 +266,7 @@ class WasmSimdRowMatrix implements RowMatrix {
       try {
         memory.grow(Math.ceil(missing / WASM_PAGE));
       } catch (error) {
-        throw new RangeError(
-          `Could not grow the retrieval index's memory to ${next.end} bytes for ${rows} rows: ${String(error)}`,
-        );
+        throw new RangeError(`Could not grow the retrieval index's memory to ${next.end} bytes for ${rows} rows: ${String(error)}`);
       }
     }
     this.views();

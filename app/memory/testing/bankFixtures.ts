@@ -11,7 +11,6 @@ export function openTestBank(): MemoryDB {
   return new MemoryDB(`test-bank-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}`, { indexedDB, IDBKeyRange });
 }
 
-
 export function randomVector(seed: number, dims = 384): Float32Array {
   const rand = mulberry32(seed);
   const v = Float32Array.from({ length: dims }, () => rand() - 0.5);
@@ -25,9 +24,11 @@ export async function dumpBank(db: MemoryDB): Promise<string> {
   const tables = await Promise.all(
     [db.memories, db.memoryHistory, db.turns, db.settings].map(async (table) => {
       const rows = await table.toArray();
-      return rows.map((row) =>
-        JSON.stringify(row, (_k, v: unknown) => (v instanceof Float32Array ? { f32: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) } : v)),
-      ).sort();
+      return rows
+        .map((row) =>
+          JSON.stringify(row, (_k, v: unknown) => (v instanceof Float32Array ? { f32: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) } : v)),
+        )
+        .sort();
     }),
   );
   return JSON.stringify(tables);
