@@ -1,21 +1,25 @@
 /**
  * npm run bench:train: the learning loop end to end on this machine, base and trained model scored side by side.
  *
- * 1. the base GGUF answers every scored conv-30 (val) question through the eval CLI's `evidence` pipeline
- *    (node-llama-cpp, app/eval's metrics) — questions the run never trains on;
- * 2. npm run train's code trains the Answer Agent with GRPO on conv-26 (train) and exports a GGUF;
+ * 1. npm run train's code loads the base model and, before any training step, exports it through the same path the
+ *    trained model takes (float32 → save_pretrained → llama.cpp's converter → Q8_0): base.Q8_0.gguf; the two GGUFs
+ *    differ by training alone, not by re-quantization of the source file;
+ * 2. base.Q8_0.gguf answers the scored conv-30 (val) questions through the eval CLI's `evidence` pipeline
+ *    (node-llama-cpp, app/eval's metrics) — questions the run never trains on — while the trainer trains the
+ *    Answer Agent with GRPO on conv-26 (train) and exports trained.Q8_0.gguf;
  * 3. the trained GGUF answers the same val questions through the same pipeline.
  *
  * Prints one line: train reward_before/after (mean sampled reward of the first and last quarter of the steps),
  * val F1 and EM before/after, steps, minutes. Extra flags go to npm run train (e.g. --steps 24 --lr 1e-4).
  *
- *   npm run bench:train [-- --steps 6 --batch 4 --lr 3e-4 --val-limit 50]
+ *   npm run bench:train [-- --steps 8 --lr 3e-4 --temperature 0.7 --val-limit 40]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TEST_CHAT_GGUF_PATH } from '../scripts/test-models';
-import { DEFAULT_DATA, planTraining, REPO_ROOT, runTraining } from '../scripts/train';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultAnswerMaxTokens } from '../app/agent/answerAgent';
+import { DEFAULT_DATA, planTraining, REPO_ROOT, runTrainingAsync } from '../scripts/train';
 
 /** The configuration that ran here (see docs/training.md for what was tried). */
 const BENCH_TRAIN_FLAGS = [
@@ -26,18 +30,23 @@ const BENCH_TRAIN_FLAGS = [
   'f1',
   '--questions',
   '8',
+  // G = 8 answers per prompt, one prompt per step: more samples per group, more groups with a reward spread.
   '--group-size',
-  '4',
+  '8',
   '--batch',
-  '4',
+  '8',
   '--steps',
-  '6',
+  '8',
   '--lr',
   '3e-4',
+  // The app's own answer budget: at 48 tokens a quarter to three quarters of the samples were cut off before "answer".
   '--max-completion-tokens',
-  '48',
+  String(defaultAnswerMaxTokens('benchmark')),
+  // At 1.0 the 135M model wrote long id lists and odd dates; 0.7 keeps it nearer what it answers greedily.
+  '--temperature',
+  '0.7',
   '--threads',
-  '1',
+  '2',
 ];
 
 interface Scores {
@@ -99,12 +108,26 @@ const started = Date.now();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const out = path.join(REPO_ROOT, 'train', 'runs', `bench-${stamp}`);
 // Checked before anything runs: a bad flag or a missing file stops here.
-const plan = planTraining([...BENCH_TRAIN_FLAGS, ...trainArgs, '--out', out]);
+const plan = planTraining([...BENCH_TRAIN_FLAGS, ...trainArgs, '--export-base', '--out', out]);
+if (plan.config.export === 'none') throw new Error('bench:train scores exported GGUFs: --export none leaves nothing to score');
 mkdirSync(out, { recursive: true });
-// The base model is scored while the trainer runs: on a CPU shared with other work, two processes get more of it.
-const scoringBase = scoreOnVal(TEST_CHAT_GGUF_PATH, path.join(out, 'val-base.json'), valLimit, data);
+const training = runTrainingAsync(plan);
+let trainerDone = false;
+training.then(
+  () => (trainerDone = true),
+  () => (trainerDone = true),
+);
+// The trainer renames base.<TYPE>.gguf into place once it is whole, before its first step; the base is scored
+// while the trainer trains (on a CPU shared with other work, two processes get more of it).
+const baseGguf = path.join(out, `base.${plan.config.export.toUpperCase()}.gguf`);
+while (!existsSync(baseGguf) && !trainerDone) await sleep(2000);
+if (!existsSync(baseGguf)) {
+  await training;
+  throw new Error(`the trainer wrote no ${baseGguf}`);
+}
+const scoringBase = scoreOnVal(baseGguf, path.join(out, 'val-base.json'), valLimit, data);
 scoringBase.catch(() => {});
-const outcome = runTraining(plan);
+const outcome = await training;
 const base = await scoringBase;
 console.error(`bench:train: base model val F1 ${base.f1.toFixed(4)} EM ${base.em.toFixed(4)} on ${base.questions} conv-30 questions`);
 if (!outcome.gguf) throw new Error('the run exported no GGUF (--export none?): nothing to score');

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MANAGER_PROMPT_VERSION } from '../app/agent/memoryManager';
-import { buildAnswerMessages } from '../app/agent/prompts/answerPrompt';
-import { answerTrainingRows, managerTrainingRows, planTraining, TrainUsageError } from './train';
+import { answerSchema, buildAnswerMessages } from '../app/agent/prompts/answerPrompt';
+import { ANSWER_REPLY_PREFIX, answerTrainingRows, managerTrainingRows, planTraining, TrainUsageError } from './train';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'train-test-'));
 const data = path.join(dir, 'locomo.json');
@@ -53,6 +53,12 @@ describe('npm run train refuses bad input before training', () => {
   it('a batch of partial groups', () => expect(refused(['--data', data, '--group-size', '4', '--batch', '6'])).toMatch(/multiple of --group-size/));
   it('a non-empty output folder', () => expect(refused(['--data', data, '--out', dir])).toMatch(/not empty/));
   it('the manager without rollouts', () => expect(refused(['--policy', 'manager'])).toMatch(/needs --rollouts/));
+  it('a temperature out of range', () => {
+    expect(refused(['--data', data, '--temperature', '0'])).toMatch(/--temperature must be a number above 0/);
+    expect(refused(['--data', data, '--temperature', 'hot'])).toMatch(/got "hot"/);
+  });
+  it('a base export with no export', () =>
+    expect(refused(['--data', data, '--export', 'none', '--export-base'])).toMatch(/--export-base needs an export type/));
 
   it('a rollout file from another prompt version', () => {
     const row = {
@@ -71,11 +77,23 @@ describe('npm run train refuses bad input before training', () => {
   it('a good command line becomes a plan', () => {
     const plan = planTraining(['--data', data, '--lora', '--reward', 'f1', '--steps', '3', '--out', path.join(dir, 'run')]);
     expect(plan.config).toMatchObject({ policy: 'answer', reward: 'f1', steps: 3, lora_rank: 16, lr: 1e-4, group_size: 4, batch: 8 });
+    expect(plan.config).toMatchObject({ temperature: 1, export_base: false });
+    const bench = planTraining(['--data', data, '--temperature', '0.7', '--export-base', '--out', path.join(dir, 'run2')]);
+    expect(bench.config).toMatchObject({ temperature: 0.7, export: 'q8_0', export_base: true });
   });
 });
 
 describe('the Answer Agent training data', () => {
   const rows = answerTrainingRows(locomo, 10, 8);
+
+  it("samples after the reply's start the app's grammar forces: the schema's first key, an array", () => {
+    const schema = answerSchema(['0', '1'], 'benchmark') as { properties: Record<string, { type: string }> };
+    const [first] = Object.keys(schema.properties);
+    expect(schema.properties[first!]!.type).toBe('array');
+    expect(ANSWER_REPLY_PREFIX).toBe(`{"${first}":[`);
+    const plan = planTraining(['--data', data, '--out', path.join(dir, 'run3')]);
+    expect(plan.config.reply_prefix).toBe(ANSWER_REPLY_PREFIX);
+  });
 
   it('comes from conv-26 only, scored questions only', () => {
     expect(rows.map((r) => [r.sample_id, r.ground_truth])).toEqual([['conv-26', 'the bank']]);

@@ -10,7 +10,7 @@
  *   npm run train -- --policy manager --rollouts rollouts.jsonl --lora --steps 8
  *   npm run train -- --model Qwen/Qwen2.5-3B-Instruct --device cuda --group-size 8 --batch 32 --lora
  */
-import { spawnSync } from 'node:child_process';
+import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +48,8 @@ const OPTIONS = {
   questions: { type: 'string', default: '16' },
   memories: { type: 'string', default: String(EVIDENCE_MEMORIES) },
   'max-completion-tokens': { type: 'string', default: '40' },
+  temperature: { type: 'string', default: '1.0' },
+  'export-base': { type: 'boolean', default: false },
   export: { type: 'string', default: 'q8_0' },
   threads: { type: 'string' },
   seed: { type: 'string', default: '0' },
@@ -59,8 +61,11 @@ const OPTIONS = {
 const USAGE = `usage: npm run train -- [--smoke] [--policy answer|manager] [--data locomo.json] [--model file.gguf|hf-id|dir]
   [--device cpu|cuda] [--group-size 4] [--batch 8 (completions per step)] [--steps 12] [--lr 1e-5 (LoRA: 1e-4)]
   [--lora [--lora-rank 16]] [--reward em|f1] [--questions 16] [--memories 8] [--max-completion-tokens 40]
-  [--export q8_0|f16|none] [--threads N] [--seed 0] [--out train/runs/<name>]
+  [--temperature 1.0] [--export q8_0|f16|none [--export-base]] [--threads N] [--seed 0] [--out train/runs/<name>]
   manager: --rollouts <file.jsonl> from npm run eval -- rollouts --policy manager`;
+
+/** What the app's answer grammar forces before the model chooses anything: `{"memory_ids":[` (then ids or `]`). */
+export const ANSWER_REPLY_PREFIX = '{"memory_ids":[';
 
 export class TrainUsageError extends Error {}
 
@@ -81,7 +86,16 @@ export interface TrainConfig {
   lora_rank: number;
   reward: 'em' | 'f1';
   max_completion_tokens: number;
+  /**
+   * The start of the Answer Agent's reply that the app's JSON schema grammar forces (the schema's first key, as in
+   * the prompt's own example): the trainer puts it after the prompt and samples the rest; '' for the manager.
+   */
+  reply_prefix: string;
+  /** Sampling temperature of the G answers per prompt. */
+  temperature: number;
   export: 'q8_0' | 'f16' | 'none';
+  /** Also export the untrained model through the same path (base.<TYPE>.gguf): the "before" of a comparison. */
+  export_base: boolean;
   threads: number | null;
   seed: number;
   out: string;
@@ -127,6 +141,9 @@ export function planTraining(argv: string[], now = new Date()): TrainPlan {
   const lora = smoke || values.lora;
   const lr = values.lr === undefined ? (lora ? 1e-4 : 1e-5) : Number(values.lr);
   if (!(lr > 0 && lr < 1)) throw new TrainUsageError(`--lr must be a number between 0 and 1, got "${values.lr}"`);
+  const temperature = Number(values.temperature);
+  if (!(temperature > 0 && temperature <= 2)) throw new TrainUsageError(`--temperature must be a number above 0 and at most 2, got "${values.temperature}"`);
+  if (values['export-base'] && values.export === 'none') throw new TrainUsageError('--export-base needs an export type (q8_0 or f16), not --export none');
 
   let rollouts: string | undefined;
   if (values.policy === 'manager') {
@@ -163,7 +180,10 @@ export function planTraining(argv: string[], now = new Date()): TrainPlan {
       lora_rank: lora ? whole('lora-rank', smoke ? '8' : values['lora-rank']) : 0,
       reward: smoke ? 'f1' : values.reward,
       max_completion_tokens: whole('max-completion-tokens', smoke ? '24' : values['max-completion-tokens']),
+      reply_prefix: values.policy === 'answer' ? ANSWER_REPLY_PREFIX : '',
+      temperature,
       export: values.export,
+      export_base: values['export-base'],
       threads: values.threads === undefined ? null : whole('threads', values.threads),
       seed: whole('seed', values.seed, 0),
       out,
@@ -261,14 +281,16 @@ export interface TrainOutcome {
   checkpoint: string;
   adapter: string | null;
   gguf: string | null;
+  /** The untrained model through the same export (--export-base), else null. */
+  base_gguf: string | null;
   load_seconds: number;
   train_seconds: number;
   generate_seconds: number;
   export_seconds: number;
 }
 
-/** Builds the data, runs the trainer, returns its result.json. */
-export function runTraining(plan: TrainPlan): TrainOutcome {
+/** Builds the data and the config file; returns the trainer's command. */
+function prepareTraining(plan: TrainPlan): { python: string; args: string[]; options: SpawnOptions; resultFile: string } {
   const { config } = plan;
   mkdirSync(config.out, { recursive: true });
   let rows: unknown[];
@@ -282,14 +304,37 @@ export function runTraining(plan: TrainPlan): TrainOutcome {
   const configFile = path.join(config.out, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   console.error(`train: ${rows.length} ${config.policy === 'answer' ? 'prompts' : 'rollout rows'} → ${path.relative(REPO_ROOT, config.data)}`);
-  const python = ensureVenv();
-  const r = spawnSync(python, ['-m', 'memory_r1_train', configFile], {
-    stdio: 'inherit',
-    cwd: TRAIN_DIR,
-    env: { ...process.env, PYTHONPATH: TRAIN_DIR, TOKENIZERS_PARALLELISM: 'false', HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '0' },
-  });
-  if (r.status !== 0) throw new Error(`the trainer failed (exit ${r.status ?? r.signal}); its log: ${path.join(config.out, 'train-log.jsonl')}`);
-  return JSON.parse(readFileSync(path.join(config.out, 'result.json'), 'utf8')) as TrainOutcome;
+  return {
+    python: ensureVenv(),
+    args: ['-m', 'memory_r1_train', configFile],
+    options: {
+      stdio: 'inherit',
+      cwd: TRAIN_DIR,
+      env: { ...process.env, PYTHONPATH: TRAIN_DIR, TOKENIZERS_PARALLELISM: 'false', HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '0' },
+    },
+    resultFile: path.join(config.out, 'result.json'),
+  };
+}
+
+function trainerFailed(plan: TrainPlan, status: number | string | null): Error {
+  return new Error(`the trainer failed (exit ${status}); its log: ${path.join(plan.config.out, 'train-log.jsonl')}`);
+}
+
+/** Builds the data, runs the trainer, returns its result.json. */
+export function runTraining(plan: TrainPlan): TrainOutcome {
+  const { python, args, options, resultFile } = prepareTraining(plan);
+  const r = spawnSync(python, args, options);
+  if (r.status !== 0) throw trainerFailed(plan, r.status ?? r.signal);
+  return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainOutcome;
+}
+
+/** runTraining without blocking: a caller can score the base GGUF (--export-base) while the trainer runs. */
+export async function runTrainingAsync(plan: TrainPlan): Promise<TrainOutcome> {
+  const { python, args, options, resultFile } = prepareTraining(plan);
+  const child = spawn(python, args, options);
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  if (code !== 0) throw trainerFailed(plan, code ?? signal);
+  return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainOutcome;
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,24 @@ import time
 from pathlib import Path
 
 
+def export_base(policy, tokenizer, out: Path, outtype: str) -> Path:
+    """The untrained policy through the very path the trained one takes (the same float32 weights, save_pretrained,
+    llama.cpp's converter, the same quantization), so a before/after comparison differs by training alone and not
+    by re-quantization (the source GGUF may be Q4_1, the export Q8_0). Written under a temporary name and renamed:
+    a reader that waits for the file never sees half of it."""
+    import shutil
+
+    from .export_gguf import export_gguf
+    from .model_io import save_policy
+
+    checkpoint = save_policy(policy, tokenizer, out / "base", lora=False)
+    final = out / f"base.{outtype.upper()}.gguf"
+    part = export_gguf(checkpoint, out / f"base.{outtype.upper()}.gguf.part", outtype)
+    shutil.rmtree(out / "base")
+    part.rename(final)
+    return final
+
+
 def main(config_path: str) -> None:
     cfg = json.loads(Path(config_path).read_text(encoding="utf-8"))
     out = Path(cfg["out"])
@@ -22,6 +40,9 @@ def main(config_path: str) -> None:
     started = time.time()
     rows = read_jsonl(Path(cfg["data"]))
     policy, tokenizer = load_policy(cfg["model"], cfg["device"])
+    base_gguf = None
+    if cfg.get("export_base") and cfg["export"] != "none":
+        base_gguf = str(export_base(policy, tokenizer, out, cfg["export"]))
     if cfg["lora_rank"]:
         policy = with_lora(policy, cfg["lora_rank"])
     load_seconds = time.time() - started
@@ -48,6 +69,7 @@ def main(config_path: str) -> None:
         "checkpoint": str(checkpoint),
         "adapter": str(out / "adapter") if cfg["lora_rank"] else None,
         "gguf": gguf,
+        "base_gguf": base_gguf,
         "load_seconds": round(load_seconds, 1),
         "train_seconds": round(result["train_seconds"], 1),
         "generate_seconds": round(result["generate_seconds"], 1),

@@ -1,5 +1,6 @@
 """The Answer Agent, trained online with TRL's GRPOTrainer: G answers sampled per prompt, rewarded by exact match
 (or token F1) against the gold answer, group-relative advantages, no KL term (beta = 0, as in DAPO / Dr. GRPO)."""
+import json
 import time
 from pathlib import Path
 
@@ -27,17 +28,49 @@ class GenerateClock:
         GenerationMixin.generate = timed
 
 
+def constrain_generate(tokenizer) -> None:
+    """Every `generate` call samples the cited ids under the reply's grammar (answer_grammar.py), as the app does."""
+    from transformers import GenerationMixin, LogitsProcessorList
+
+    from .answer_grammar import CitedIdsGrammar
+
+    original = GenerationMixin.generate
+    grammar = CitedIdsGrammar(tokenizer)
+
+    def constrained(self, *args, **kwargs):
+        grammar.prompt_length = kwargs["input_ids"].shape[1]
+        processors = LogitsProcessorList(kwargs.pop("logits_processor", None) or [])
+        processors.append(grammar)
+        return original(self, *args, logits_processor=processors, **kwargs)
+
+    GenerationMixin.generate = constrained
+
+
 def train_answer_agent(cfg: dict, policy, tokenizer, rows: list, out: Path) -> dict:
     from datasets import Dataset
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
     kind = cfg["reward"]
+    # The app answers under a JSON schema's grammar, which forces the reply's first tokens; unconstrained sampling
+    # instead often continued the memory listing (no JSON, reward 0 for the whole group). So those forced tokens
+    # close the prompt here, TRL samples only what the grammar leaves free, and the reward reads prefix + sample.
+    prefix = cfg.get("reply_prefix") or ""
+
+    samples = open(out / "samples.jsonl", "a", encoding="utf-8")
 
     def reward(completions, ground_truth, **_):
-        return [reply_reward(kind, c[0]["content"], g) for c, g in zip(completions, ground_truth)]
+        replies = [prefix + (c if isinstance(c, str) else c[0]["content"]) for c in completions]
+        values = [reply_reward(kind, reply, g) for reply, g in zip(replies, ground_truth)]
+        # Every sampled reply with its reward: whether a group had any spread (the only thing GRPO learns from).
+        for reply, g, v in zip(replies, ground_truth, values):
+            samples.write(json.dumps({"gold": g, "reply": reply, "reward": v}) + "\n")
+        samples.flush()
+        return values
 
     reward.__name__ = f"reward_{kind}"
+    if prefix:
+        constrain_generate(tokenizer)
     clock = GenerateClock()
     progress = ProgressLog(cfg["steps"], out / "train-log.jsonl")
     rewards: list = []
@@ -60,7 +93,9 @@ def train_answer_agent(cfg: dict, policy, tokenizer, rows: list, out: Path) -> d
         per_device_train_batch_size=cfg["batch"],
         gradient_accumulation_steps=1,
         max_completion_length=cfg["max_completion_tokens"],
-        temperature=1.0,
+        temperature=cfg.get("temperature", 1.0),
+        # A 135M model's activations fit a CPU's memory: recomputing them (TRL's default) only slows the step there.
+        gradient_checkpointing=cfg["device"] == "cuda",
         learning_rate=cfg["lr"],
         max_steps=cfg["steps"],
         beta=0.0,
@@ -72,10 +107,17 @@ def train_answer_agent(cfg: dict, policy, tokenizer, rows: list, out: Path) -> d
         seed=cfg["seed"],
         disable_tqdm=True,
     )
-    dataset = Dataset.from_list([{"prompt": r["prompt"], "ground_truth": r["ground_truth"]} for r in rows])
+    def prompt_of(messages):
+        if not prefix:
+            return messages
+        # The same chat template TRL applies to a conversational prompt, then the forced start of the reply.
+        return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + prefix
+
+    dataset = Dataset.from_list([{"prompt": prompt_of(r["prompt"]), "ground_truth": r["ground_truth"]} for r in rows])
     trainer = GRPOTrainer(model=policy, processing_class=tokenizer, reward_funcs=reward, args=args, train_dataset=dataset, callbacks=[Progress()])
     started = time.time()
     trainer.train()
     seconds = time.time() - started
     progress.close()
+    samples.close()
     return {"model": trainer.model, "rewards": rewards, "train_seconds": seconds, "generate_seconds": clock.seconds}
