@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from '@playwright/test';
+import { mulberry32 } from '../app/lib/seededRandom';
 import { type BankCheck, checkBank } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
 import { createBatchGenerator, type PlannedBatch } from '../app/memory/faults/opBatches';
-import { mulberry32 } from '../app/memory/testing/seededRandom';
 import { dumpBankInPage, snapshotBankInPage } from './faultsPageCalls';
 
 export type KillMode = 'reload' | 'close' | 'crash';

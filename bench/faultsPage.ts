@@ -7,6 +7,7 @@ import { createMemoryManager, type DialogueTurn } from '../app/agent/memoryManag
 import { malformedReplies } from '../app/agent/testing/malformedModelOutputs';
 import { createScriptedLlmClient } from '../app/agent/testing/scriptedLlmClient';
 import { createHashingEmbedder, hashingEmbedding } from '../app/embed/testing/hashingEmbedder';
+import { mulberry32 } from '../app/lib/seededRandom';
 import { applyMemoryOps } from '../app/memory/applyMemoryOps';
 import { MemoryDB } from '../app/memory/db';
 import { BankImportError, exportBank } from '../app/memory/exportImport';
@@ -18,7 +19,6 @@ import { malformedImports } from '../app/memory/faults/malformedImports';
 import { applyPlanToModel, type BatchMix, createBatchGenerator, type PlannedBatch, toMemoryOpBatch } from '../app/memory/faults/opBatches';
 import { MemoryBank } from '../app/memory/memoryBank';
 import { createRetrievalClient } from '../app/memory/retrievalClient';
-import { mulberry32 } from '../app/memory/testing/seededRandom';
 import { MANUAL_PROPOSER } from '../app/memory/types';
 import { hybridSearch } from '../app/retrieval/hybridSearch';
 import { LexicalIndex } from '../app/retrieval/lexicalIndex';

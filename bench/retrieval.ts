@@ -14,7 +14,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { mulberry32 } from '../app/memory/testing/seededRandom';
+import { mulberry32 } from '../app/lib/seededRandom';
 import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndex } from '../app/memory/vectorIndex';
 
 const { values } = parseArgs({

@@ -1,10 +1,10 @@
 /** The bank's retrieval index falls back to the page's thread when its worker cannot start, and then works alike. */
 import { describe, expect, it, vi } from 'vitest';
+import { mulberry32 } from '../lib/seededRandom';
 import { MemoryBank } from './memoryBank';
 import type { RetrievalWorkerLike } from './retrievalClient';
 import { openRetrievalIndex } from './retrievalIndex';
 import { openTestBank } from './testing/bankFixtures';
-import { mulberry32 } from './testing/seededRandom';
 import { MANUAL_PROPOSER } from './types';
 
 const DIMS = 384;

@@ -3,10 +3,10 @@
  * worker). Only the `Worker` object is replaced: workers/retrieval.worker.ts is the same host wired to `self`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../lib/seededRandom';
 import { createRetrievalClient, type RetrievalWorkerLike } from './retrievalClient';
 import { isRetrievalRequest, isRetrievalResponse, type RetrievalRequest, type RetrievalResponse, requestTransferables } from './retrievalProtocol';
 import { createRetrievalWorkerHost } from './retrievalWorkerHost';
-import { mulberry32 } from './testing/seededRandom';
 import { createVectorIndex } from './vectorIndex';
 
 const DIMS = 384;

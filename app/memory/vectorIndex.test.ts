@@ -4,7 +4,7 @@
  * the JS fallback.
  */
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from './testing/seededRandom';
+import { mulberry32 } from '../lib/seededRandom';
 import { createVectorIndex, RETRIEVAL_MAX_K, type VectorHit, type VectorIndexOptions } from './vectorIndex';
 
 const DIMS = 384;

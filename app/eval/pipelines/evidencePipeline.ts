@@ -13,6 +13,7 @@ import { defaultAnswerMaxTokens } from '../../agent/answerAgent';
 import { parseAnswer } from '../../agent/parseAnswer';
 import { PROMPT_VERSION as ANSWER_PROMPT_VERSION, type AnswerMemoryLine, answerSchema, buildAnswerMessages } from '../../agent/prompts/answerPrompt';
 import { formatDay, parseSessionDate } from '../../lib/calendar';
+import { mulberry32 } from '../../lib/seededRandom';
 import type { ChatMessage, JsonSchema } from '../../llm/types';
 import { evidenceIds } from '../evalQuestions';
 import type { LocomoConversation, LocomoObservation } from '../locomo';
@@ -20,18 +21,6 @@ import type { EvalPipeline } from './evalPipeline';
 
 /** Memories per prompt; the pipeline's `topK` setting overrides it in the eval CLI. */
 export const EVIDENCE_MEMORIES = 8;
-
-/** A small seeded generator (mulberry32), so a question's prompt is the same in training and in every eval run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hashString(text: string): number {
   let h = 2166136261;
@@ -64,7 +53,8 @@ export interface EvidencePrompt {
 /** The Answer Agent's prompt for `question` over its evidence observations and distractors (deterministic). */
 export function evidencePrompt(conversation: LocomoConversation, question: string, evidence: readonly string[], memories = EVIDENCE_MEMORIES): EvidencePrompt {
   const ids = new Set(evidenceIds(evidence));
-  const random = seededRandom(hashString(`${conversation.sampleId}\u0000${question}`));
+  // mulberry32 seeded by the question, so its prompt is the same in training and in every eval run.
+  const random = mulberry32(hashString(`${conversation.sampleId}\u0000${question}`));
   const isEvidence = (o: LocomoObservation) => o.diaIds.some((d) => ids.has(d));
   const gold = conversation.observations.filter(isEvidence).slice(0, Math.max(1, Math.floor(memories / 2)));
   const distractors = shuffled(

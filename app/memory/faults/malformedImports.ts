@@ -3,7 +3,7 @@
  * one damage a file meets in practice (a cut-off download, another app's file, a hand edit, a newer version, a
  * wrong field type): every one must be refused with a reason, and the bank must not change.
  */
-import { mulberry32 } from '../testing/seededRandom';
+import { mulberry32 } from '../../lib/seededRandom';
 
 export interface MalformedImport {
   kind: string;

@@ -5,8 +5,8 @@
  * bench drivers) and in the page (the soak) alike.
  */
 import { hashingEmbedding } from '../../embed/testing/hashingEmbedder';
+import { mulberry32 } from '../../lib/seededRandom';
 import type { MemoryOp, MemoryOpBatch } from '../memoryOps';
-import { mulberry32 } from '../testing/seededRandom';
 
 export type PlannedOp = { op: 'ADD'; text: string } | { op: 'UPDATE'; id: string; text: string } | { op: 'DELETE'; id: string };
 

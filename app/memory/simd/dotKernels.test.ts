@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileWat, expectedModuleSource, WASM_KERNELS } from '../../../scripts/build-wasm-kernels';
-import { mulberry32 } from '../testing/seededRandom';
+import { mulberry32 } from '../../lib/seededRandom';
 import { createVectorIndex } from '../vectorIndex';
 import { DOT_KERNELS_WASM_BASE64 } from './dotKernelsWasm';
 import { createRowMatrix, dotKernelBytes, paddedStride, queryQuantizationMax, type RowMatrix, wasmSimdSupported } from './rowMatrix';

@@ -1,8 +1,8 @@
 // Shared by the memory bank's tests: a fresh fake-indexeddb bank per test, deterministic vectors, and a dump
 // that makes "the bank is byte-identical" a plain equality.
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { mulberry32 } from '../../lib/seededRandom';
 import { MemoryDB } from '../db';
-import { mulberry32 } from './seededRandom';
 
 let counter = 0;
 

@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded PRNG, so tests and benches draw the same "random" data on every run. */
+/** mulberry32: a small seeded PRNG, so tests, benches and the eval prompts draw the same "random" sequence on every run. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
