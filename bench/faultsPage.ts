@@ -12,7 +12,7 @@ import { applyMemoryOps } from '../app/memory/applyMemoryOps';
 import { MemoryDB } from '../app/memory/db';
 import { BankImportError, exportBank } from '../app/memory/exportImport';
 import { importBank } from '../app/memory/exportImportPlan';
-import { dumpBankBytes, snapshotBank } from '../app/memory/faults/bankSnapshot';
+import { dumpBank, snapshotBank } from '../app/memory/faults/bankSnapshot';
 import { type BankProblem, checkBank } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
 import { malformedImports } from '../app/memory/faults/malformedImports';
@@ -229,7 +229,7 @@ async function smallBank(name: string): Promise<{ db: MemoryDB; bank: MemoryBank
 async function runHostileImports(count: number, seed: number): Promise<HostileResult> {
   const { db, bank, index } = await smallBank('memory-r1-faults-imports');
   const valid = await (await exportBank(db)).text();
-  let before = await dumpBankBytes(db);
+  let before = await dumpBank(db);
   const result: HostileResult = { tried: 0, rejected: 0, accepted: 0, changed: 0, kinds: {}, examples: [] };
   for (const bad of malformedImports(valid, count, seed)) {
     result.tried++;
@@ -247,7 +247,7 @@ async function runHostileImports(count: number, seed: number): Promise<HostileRe
         result.examples.push(`NO REASON ${bad.kind}: ${String(error)}`);
       }
     }
-    const after = await dumpBankBytes(db);
+    const after = await dumpBank(db);
     if (after !== before) {
       result.changed++;
       result.examples.push(`CHANGED by ${bad.kind}`);
@@ -289,7 +289,7 @@ async function runHostileReplies(count: number, seed: number): Promise<HostileRe
   const probe = await run([FACTS_REPLY, '', '']);
   if (probe.status !== 'rejected' || probe.candidates.length !== 3) throw new Error(`probe: ${probe.status}, ${probe.candidates.length} shown`);
   const shown = [...probe.candidates].sort((a, b) => Number(a.shortId) - Number(b.shortId)).map((c) => c.text);
-  let before = await dumpBankBytes(db);
+  let before = await dumpBank(db);
   const result: HostileResult = { tried: 0, rejected: 0, accepted: 0, changed: 0, kinds: {}, examples: [] };
   for (const bad of malformedReplies(shown, count, seed)) {
     result.tried++;
@@ -301,7 +301,7 @@ async function runHostileReplies(count: number, seed: number): Promise<HostileRe
       result.accepted++;
       result.examples.push(`${r.status.toUpperCase()} ${bad.kind}: ${JSON.stringify(bad.output).slice(0, 120)} → ${JSON.stringify(reasons).slice(0, 200)}`);
     }
-    const after = await dumpBankBytes(db);
+    const after = await dumpBank(db);
     if (after !== before) {
       result.changed++;
       result.examples.push(`CHANGED by ${bad.kind}`);

@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
+import { dumpBank } from '../memory/faults/bankSnapshot';
 import type { MemoryBank } from '../memory/memoryBank';
-import { dumpBank } from '../memory/testing/bankFixtures';
 import { createMemoryManager, type DialogueTurn, MEMORY_MANAGER_PROMPT_VERSION, type MemoryManagerEvent } from './memoryManager';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
 import { createScriptedLlmClient, type ScriptedReply } from './testing/scriptedLlmClient';

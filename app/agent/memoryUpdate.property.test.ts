@@ -11,8 +11,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
+import { dumpBank } from '../memory/faults/bankSnapshot';
 import type { MemoryBank } from '../memory/memoryBank';
-import { dumpBank } from '../memory/testing/bankFixtures';
 import { createMemoryManager, type DialogueTurn, MEMORY_MANAGER_PROMPT_VERSION, type ShownMemory } from './memoryManager';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
 import { FACTS_PER_TURN, json, malformedReplyArbitrary, SHOWN_SHORT_IDS, validEntries } from './testing/malformedModelOutputs';

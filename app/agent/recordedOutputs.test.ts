@@ -8,8 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
 import { resolveRelativeDates } from '../lib/calendar';
+import { dumpBank } from '../memory/faults/bankSnapshot';
 import type { MemoryBank } from '../memory/memoryBank';
-import { dumpBank } from '../memory/testing/bankFixtures';
 import answerFixtures from './fixtures/answer.json';
 import factFixtures from './fixtures/fact-extraction.json';
 import type { AnswerFixtureFile, FactFixtureFile, MemoryUpdateFixtureFile } from './fixtures/fixtureTypes';

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApplyResult, applyMemoryOps } from './applyMemoryOps';
 import type { MemoryDB } from './db';
+import { dumpBank } from './faults/bankSnapshot';
 import { MemoryBankError } from './memoryBankError';
 import type { MemoryOpBatch } from './memoryOps';
-import { dumpBank, openTestBank, randomVector } from './testing/bankFixtures';
+import { openTestBank, randomVector } from './testing/bankFixtures';
 import { MANUAL_PROPOSER } from './types';
 
 const PROPOSER = { model: 'SmolLM2-135M-Instruct-Q4_1', promptVersion: 'manager-v1' };

@@ -4,8 +4,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { DB_NAME, type MemoryDB, USER_DATA_TABLES } from './db';
 import { BankImportError, exportBank } from './exportImport';
 import { applyImport, describeImport, type ImportSummary, importBank, planImport } from './exportImportPlan';
+import { dumpBank } from './faults/bankSnapshot';
 import { LEXICAL_INDEX_SETTING_KEY } from './memoryBank';
-import { dumpBank, openTestBank, randomVector } from './testing/bankFixtures';
+import { openTestBank, randomVector } from './testing/bankFixtures';
 import { installBrowserFileShims } from './testing/browserFileShims';
 import type { HistoryRecord, MemoryRecord, TurnRecord } from './types';
 

@@ -1,6 +1,6 @@
 /**
  * What the fault harness reads back from a bank after a fault: every memory's text and every history row, without
- * embeddings (the checker compares texts and history; byte-identity uses `dumpBankBytes`). Plain data, so a page
+ * embeddings (the checker compares texts and history; byte-identity uses `dumpBank`). Plain data, so a page
  * can hand it to the Node driver that holds the independent record.
  */
 import type { MemoryDB } from '../db';
@@ -53,9 +53,10 @@ export async function snapshotBank(db: MemoryDB, namespace?: string): Promise<Ba
 
 /**
  * Every row of every table, embeddings as their bytes, rows sorted: two equal strings mean a byte-identical bank.
- * Browser-safe (no fake-indexeddb); the unit tests' `dumpBank` is the same idea for Node.
+ * Browser-safe (no fake-indexeddb), and used by the Node tests too. Self-contained (no outside names), so the
+ * fault driver can also run its source text inside a production page (bench/faultsPageCalls.ts).
  */
-export async function dumpBankBytes(db: MemoryDB): Promise<string> {
+export async function dumpBank(db: MemoryDB): Promise<string> {
   return db.transaction('r', db.memories, db.memoryHistory, db.turns, db.settings, async () => {
     const tables = await Promise.all(
       [db.memories, db.memoryHistory, db.turns, db.settings].map(async (table) => {

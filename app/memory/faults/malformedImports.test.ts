@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMemoryOps } from '../applyMemoryOps';
 import { BankImportError, exportBank } from '../exportImport';
 import { importBank } from '../exportImportPlan';
-import { dumpBank, openTestBank } from '../testing/bankFixtures';
+import { openTestBank } from '../testing/bankFixtures';
 import { installBrowserFileShims } from '../testing/browserFileShims';
+import { dumpBank } from './bankSnapshot';
 import { MALFORMED_IMPORT_KINDS, malformedImports } from './malformedImports';
 import { applyPlanToModel, createBatchGenerator, toMemoryOpBatch } from './opBatches';
 
