@@ -249,10 +249,3 @@ export async function clearWllamaCache(): Promise<void> {
   const { CacheManager } = await importWllama();
   await new CacheManager().clear();
 }
-
-/** Bytes of GGUF files wllama has cached, so the UI can show what "clear cache" frees. */
-export async function wllamaCacheBytes(): Promise<number> {
-  const { CacheManager } = await importWllama();
-  const entries = await new CacheManager().list();
-  return entries.reduce((sum, e) => sum + e.size, 0);
-}
