@@ -49,6 +49,7 @@ const OPTIONS = {
   memories: { type: 'string', default: String(EVIDENCE_MEMORIES) },
   'max-completion-tokens': { type: 'string', default: '40' },
   temperature: { type: 'string', default: '1.0' },
+  'max-minutes': { type: 'string' },
   'export-base': { type: 'boolean', default: false },
   export: { type: 'string', default: 'q8_0' },
   threads: { type: 'string' },
@@ -61,7 +62,7 @@ const OPTIONS = {
 const USAGE = `usage: npm run train -- [--smoke] [--policy answer|manager] [--data locomo.json] [--model file.gguf|hf-id|dir]
   [--device cpu|cuda] [--group-size 4] [--batch 8 (completions per step)] [--steps 12] [--lr 1e-5 (LoRA: 1e-4)]
   [--lora [--lora-rank 16]] [--reward em|f1] [--questions 16] [--memories 8] [--max-completion-tokens 40]
-  [--temperature 1.0] [--export q8_0|f16|none [--export-base]] [--threads N] [--seed 0] [--out train/runs/<name>]
+  [--temperature 1.0] [--max-minutes M (stop after the step that passes M minutes)] [--export q8_0|f16|none [--export-base]] [--threads N] [--seed 0] [--out train/runs/<name>]
   manager: --rollouts <file.jsonl> from npm run eval -- rollouts --policy manager`;
 
 /** What the app's answer grammar forces before the model chooses anything: `{"memory_ids":[` (then ids or `]`). */
@@ -93,6 +94,8 @@ export interface TrainConfig {
   reply_prefix: string;
   /** Sampling temperature of the G answers per prompt. */
   temperature: number;
+  /** Stop after the first step that ends past this many minutes of training (null: run every step). */
+  max_minutes: number | null;
   export: 'q8_0' | 'f16' | 'none';
   /** Also export the untrained model through the same path (base.<TYPE>.gguf): the "before" of a comparison. */
   export_base: boolean;
@@ -182,6 +185,7 @@ export function planTraining(argv: string[], now = new Date()): TrainPlan {
       max_completion_tokens: whole('max-completion-tokens', smoke ? '24' : values['max-completion-tokens']),
       reply_prefix: values.policy === 'answer' ? ANSWER_REPLY_PREFIX : '',
       temperature,
+      max_minutes: values['max-minutes'] === undefined ? null : whole('max-minutes', values['max-minutes']),
       export: values.export,
       export_base: values['export-base'],
       threads: values.threads === undefined ? null : whole('threads', values.threads),

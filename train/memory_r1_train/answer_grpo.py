@@ -75,8 +75,15 @@ def train_answer_agent(cfg: dict, policy, tokenizer, rows: list, out: Path) -> d
     progress = ProgressLog(cfg["steps"], out / "train-log.jsonl")
     rewards: list = []
 
+    deadline = time.time() + 60 * cfg["max_minutes"] if cfg.get("max_minutes") else None
+
     class Progress(TrainerCallback):
         last_generate = 0.0
+
+        def on_step_end(self, args, state, control, **kwargs):
+            # A wall-clock cap (--max-minutes): on a shared CPU a step's time varies several-fold with the load.
+            if deadline is not None and time.time() >= deadline:
+                control.should_training_stop = True
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             if not logs or "reward" not in logs:
