@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkJsonAgainstSchema, MEMORY_OPS_SCHEMA } from './jsonSchemaCheck';
+import { memoryUpdateSchema } from '../agent/prompts/memoryUpdatePrompt';
+import { checkJsonAgainstSchema } from './jsonSchemaCheck';
+
+/** The memory manager's own output schema, for one shown memory and one new fact. */
+const MEMORY_OPS_SCHEMA = memoryUpdateSchema(1, 1);
 
 describe('checkJsonAgainstSchema', () => {
   it('accepts a Memory-R1 operation list', async () => {

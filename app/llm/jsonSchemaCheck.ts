@@ -27,25 +27,3 @@ export async function checkJsonAgainstSchema(text: string, schema: JsonSchema): 
     errors: (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`),
   };
 }
-
-/** The shape of Memory-R1's memory-operation output, a realistic schema to try a model's structured output on. */
-export const MEMORY_OPS_SCHEMA: JsonSchema = {
-  type: 'object',
-  properties: {
-    memory: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          text: { type: 'string' },
-          event: { type: 'string', enum: ['ADD', 'UPDATE', 'DELETE', 'NONE'] },
-        },
-        required: ['id', 'text', 'event'],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['memory'],
-  additionalProperties: false,
-};

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
+import { memoryUpdateSchema } from '../agent/prompts/memoryUpdatePrompt';
 import type { SchemaCheck } from '../llm/jsonSchemaCheck';
-import { checkJsonAgainstSchema, MEMORY_OPS_SCHEMA } from '../llm/jsonSchemaCheck';
+import { checkJsonAgainstSchema } from '../llm/jsonSchemaCheck';
 import type { CompletionResult, JsonSchema, LLMClient } from '../llm/types';
 
 const DEFAULT_PROMPT = 'Alice said: "I adopted a dog named Buddy last week." List the memory operations as JSON.';
@@ -8,7 +9,8 @@ const DEFAULT_PROMPT = 'Alice said: "I adopted a dog named Buddy last week." Lis
 export function Playground({ client }: { client: LLMClient }) {
   const [prompt, setPrompt] = useState(DEFAULT_PROMPT);
   const [useSchema, setUseSchema] = useState(true);
-  const [schemaText, setSchemaText] = useState(JSON.stringify(MEMORY_OPS_SCHEMA, null, 2));
+  // The memory manager's own output schema for the default prompt: no shown memory, one new fact.
+  const [schemaText, setSchemaText] = useState(JSON.stringify(memoryUpdateSchema(0, 1), null, 2));
   const [maxTokens, setMaxTokens] = useState(96);
   const [output, setOutput] = useState('');
   const [result, setResult] = useState<CompletionResult | null>(null);

@@ -1,6 +1,7 @@
 // What every LLMClient must do with a schema-constrained call, checked the same way for each engine's tests.
 import { expect } from 'vitest';
-import { checkJsonAgainstSchema, MEMORY_OPS_SCHEMA } from '../jsonSchemaCheck';
+import { memoryUpdateSchema } from '../../agent/prompts/memoryUpdatePrompt';
+import { checkJsonAgainstSchema } from '../jsonSchemaCheck';
 import type { ChatMessage, CompletionResult, LLMClient } from '../types';
 
 export const MANAGER_PROBE_MESSAGES: ChatMessage[] = [
@@ -12,6 +13,9 @@ export const MANAGER_PROBE_MESSAGES: ChatMessage[] = [
   },
   { role: 'user', content: 'Existing memories: [{"id":"0","text":"Lives in Berlin"}]\nNew fact: I moved to Paris.' },
 ];
+
+/** The memory manager's own output schema for the probe: one shown memory, one new fact. */
+const MEMORY_OPS_SCHEMA = memoryUpdateSchema(1, 1);
 
 /** A Memory-R1 operations reply under the schema: finished, valid, with real token counts and timings. */
 export async function expectSchemaValidOpsReply(client: LLMClient, maxTokens = 64): Promise<CompletionResult> {
