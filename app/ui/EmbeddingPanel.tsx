@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { EmbedWorkerClient } from '../embed/embedClient';
 import { clearEmbeddingModelCache, createEmbedWorkerClient, TRANSFORMERS_CACHE_NAME } from '../embed/embedClient';
 import { EMBEDDING_MODELS, getEmbeddingModel } from '../embed/embeddingModels';
 import { formatBytes, normalizeBaseUrl } from '../llm/catalog';
 import type { Settings } from './settings';
+import { useAutoLoadCached, writeLastLoadedModel } from './useAutoLoadCached';
 
 interface Ranked {
   text: string;
@@ -18,37 +19,6 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 /** The embedding model last loaded here and from where: on return it loads again by itself if still cached. */
 const LAST_MODEL_KEY = 'memory-r1.lastEmbeddingModel.v1';
-
-interface LastEmbeddingModel {
-  id: string;
-  baseUrl: string;
-}
-
-function readLastEmbeddingModel(): LastEmbeddingModel | null {
-  try {
-    const value: unknown = JSON.parse(localStorage.getItem(LAST_MODEL_KEY) ?? 'null');
-    if (
-      value &&
-      typeof value === 'object' &&
-      typeof (value as LastEmbeddingModel).id === 'string' &&
-      typeof (value as LastEmbeddingModel).baseUrl === 'string'
-    ) {
-      return value as LastEmbeddingModel;
-    }
-  } catch {
-    // Unreadable: nothing loads by itself.
-  }
-  return null;
-}
-
-function writeLastEmbeddingModel(value: LastEmbeddingModel | null): void {
-  try {
-    if (value) localStorage.setItem(LAST_MODEL_KEY, JSON.stringify(value));
-    else localStorage.removeItem(LAST_MODEL_KEY);
-  } catch {
-    // Storage blocked: the model just will not load by itself next time.
-  }
-}
 
 /** transformers.js caches each file under its URL, which holds the model id; the ONNX weights are what matters. */
 async function isEmbeddingModelCached(modelId: string): Promise<boolean> {
@@ -70,8 +40,6 @@ interface EmbeddingPanelProps {
 export function EmbeddingPanel({ settings, updateSettings, client, setClient, collapsed = false }: EmbeddingPanelProps) {
   const model = getEmbeddingModel(settings.embeddingModelId);
   const [expanded, setExpanded] = useState(false);
-  const [cachedIds, setCachedIds] = useState<ReadonlySet<string>>(new Set());
-  const [returnNote, setReturnNote] = useState('');
   const [progress, setProgress] = useState<string>('');
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState('');
@@ -82,6 +50,17 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient, co
   const clientRef = useRef<EmbedWorkerClient | null>(client);
 
   const baseUrl = normalizeBaseUrl(settings.modelBaseUrl);
+  const { cachedIds, setCachedIds, returnNote, setReturnNote } = useAutoLoadCached({
+    storageKey: LAST_MODEL_KEY,
+    baseUrl,
+    skip: client !== null,
+    find: (id) => EMBEDDING_MODELS.find((m) => m.id === id),
+    isCached: (known) => isEmbeddingModelCached(known.id),
+    loadFromCache: (known) => {
+      if (known.id !== settings.embeddingModelId) updateSettings({ embeddingModelId: known.id });
+      void load(known.id, true);
+    },
+  });
 
   async function load(modelId: string = model.id, fromCache = false) {
     setLoading(true);
@@ -102,7 +81,7 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient, co
       });
       clientRef.current = created;
       setClient(created);
-      writeLastEmbeddingModel({ id: modelId, baseUrl });
+      writeLastLoadedModel(LAST_MODEL_KEY, { id: modelId, baseUrl });
       setCachedIds((ids) => new Set([...ids, modelId]));
       setReturnNote('');
       setProgress('');
@@ -113,38 +92,8 @@ export function EmbeddingPanel({ settings, updateSettings, client, setClient, co
     }
   }
 
-  // On return, the embedding model last loaded here loads again by itself when its files are still cached.
-  const mounted = useRef(false);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-  const returnChecked = useRef(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: deliberately runs once per page load.
-  useEffect(() => {
-    if (returnChecked.current || client) return;
-    returnChecked.current = true;
-    const last = readLastEmbeddingModel();
-    const known = last && normalizeBaseUrl(last.baseUrl) === baseUrl ? EMBEDDING_MODELS.find((m) => m.id === last.id) : undefined;
-    if (!known) return;
-    void isEmbeddingModelCached(known.id)
-      .catch(() => false)
-      .then((cached) => {
-        if (!mounted.current) return;
-        if (!cached) {
-          setReturnNote(`${known.id}, loaded here last time, is no longer in this browser's cache: loading it downloads it again.`);
-          return;
-        }
-        setCachedIds((ids) => new Set([...ids, known.id]));
-        if (known.id !== settings.embeddingModelId) updateSettings({ embeddingModelId: known.id });
-        void load(known.id, true);
-      });
-  }, []);
-
   async function clearCache() {
-    writeLastEmbeddingModel(null);
+    writeLastLoadedModel(LAST_MODEL_KEY, null);
     setCachedIds(new Set());
     await clientRef.current?.dispose();
     clientRef.current = null;

@@ -12,6 +12,7 @@ import { recommendModel } from '../llm/recommendModel';
 import { CustomModelForm } from './CustomModelForm';
 import { ServerBackendForm } from './ServerBackendForm';
 import type { Settings } from './settings';
+import { readLastLoadedModel, useAutoLoadCached, writeLastLoadedModel } from './useAutoLoadCached';
 
 interface ModelPanelProps {
   caps: Capabilities;
@@ -31,32 +32,6 @@ type LoadState = { status: 'idle' } | { status: 'loading'; progress: ModelLoadPr
  * again without a click. Kept apart from the settings (a preference) because it records what happened.
  */
 const LAST_MODEL_KEY = 'memory-r1.lastChatModel.v1';
-
-interface LastChatModel {
-  id: string;
-  baseUrl: string;
-}
-
-function readLastChatModel(): LastChatModel | null {
-  try {
-    const value: unknown = JSON.parse(localStorage.getItem(LAST_MODEL_KEY) ?? 'null');
-    if (value && typeof value === 'object' && typeof (value as LastChatModel).id === 'string' && typeof (value as LastChatModel).baseUrl === 'string') {
-      return value as LastChatModel;
-    }
-  } catch {
-    // Unreadable (blocked storage, hand-edited value): nothing loads by itself.
-  }
-  return null;
-}
-
-function writeLastChatModel(value: LastChatModel | null): void {
-  try {
-    if (value) localStorage.setItem(LAST_MODEL_KEY, JSON.stringify(value));
-    else localStorage.removeItem(LAST_MODEL_KEY);
-  } catch {
-    // Storage blocked: the model just will not load by itself next time.
-  }
-}
 
 /** Asks this server whether it holds local model files (what `npm run models:fetch` lays out). */
 function useLocalModelsAvailable(): boolean {
@@ -84,12 +59,20 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
   const [state, setState] = useState<LoadState>({ status: 'idle' });
   const [cacheMessage, setCacheMessage] = useState('');
   const [expanded, setExpanded] = useState(false);
-  /** Entries known to be in this browser's cache (checked only for the last-used model, on return). */
-  const [cachedIds, setCachedIds] = useState<ReadonlySet<string>>(new Set());
-  const [returnNote, setReturnNote] = useState('');
   const abortRef = useRef<AbortController | null>(null);
   const localAvailable = useLocalModelsAvailable();
   const baseUrl = normalizeBaseUrl(settings.modelBaseUrl);
+  const { cachedIds, setCachedIds, returnNote, setReturnNote } = useAutoLoadCached({
+    storageKey: LAST_MODEL_KEY,
+    baseUrl,
+    skip: loaded !== null || settings.backend !== 'browser',
+    find: (id) => models.find((m) => m.entry.id === id && m.usable)?.entry,
+    isCached: (entry) => isCatalogModelCached(entry, baseUrl),
+    loadFromCache: (entry) => {
+      if (entry.id !== settings.chatModelId) updateSettings({ chatModelId: entry.id });
+      void load(entry, true);
+    },
+  });
   const deviceMemoryGB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
   const recommended = recommendModel({ caps, choice, ...(deviceMemoryGB ? { deviceMemoryGB } : {}) });
 
@@ -113,7 +96,7 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
         onProgress: (progress) => setState({ status: 'loading', progress: fromCache ? { ...progress, text: cacheText } : progress }),
       });
       onLoaded(model);
-      writeLastChatModel({ id: entry.id, baseUrl });
+      writeLastLoadedModel(LAST_MODEL_KEY, { id: entry.id, baseUrl });
       setCachedIds((ids) => new Set([...ids, entry.id]));
       setReturnNote('');
       setState({ status: 'idle' });
@@ -123,38 +106,6 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
       abortRef.current = null;
     }
   }
-
-  // On return, the model last loaded here loads again by itself, but only when its files are still cached: a
-  // download always waits for a click (consent comes first).
-  const mounted = useRef(false);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-  const returnChecked = useRef(false);
-  // Once, on mount, with what the page found then (a ref, not state: StrictMode's second run must not check twice).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: deliberately runs once per page load.
-  useEffect(() => {
-    if (returnChecked.current || loaded || settings.backend !== 'browser') return;
-    returnChecked.current = true;
-    const last = readLastChatModel();
-    const entry = last && normalizeBaseUrl(last.baseUrl) === baseUrl ? models.find((m) => m.entry.id === last.id && m.usable)?.entry : undefined;
-    if (!entry) return;
-    void isCatalogModelCached(entry, baseUrl)
-      .catch(() => false)
-      .then((cached) => {
-        if (!mounted.current) return;
-        if (!cached) {
-          setReturnNote(`${entry.id}, loaded here last time, is no longer in this browser's cache: loading it downloads it again.`);
-          return;
-        }
-        setCachedIds((ids) => new Set([...ids, entry.id]));
-        if (entry.id !== settings.chatModelId) updateSettings({ chatModelId: entry.id });
-        void load(entry, true);
-      });
-  }, []);
 
   function sizeText(entry: CatalogEntry): string {
     return entry.custom ? 'size unknown' : formatBytes(entry.sizeBytes, entry.sizeApproximate);
@@ -170,9 +121,9 @@ export function ModelPanel({ caps, choice, settings, updateSettings, loaded, onL
       }
       await clearChatModelCache(selected, baseUrl);
       // wllama's cache is cleared whole; web-llm's per model.
-      const last = readLastChatModel();
+      const last = readLastLoadedModel(LAST_MODEL_KEY);
       const lastEntry = last ? models.find((m) => m.entry.id === last.id)?.entry : undefined;
-      if (last && (last.id === selected.id || (selected.engine === 'wllama' && lastEntry?.engine === 'wllama'))) writeLastChatModel(null);
+      if (last && (last.id === selected.id || (selected.engine === 'wllama' && lastEntry?.engine === 'wllama'))) writeLastLoadedModel(LAST_MODEL_KEY, null);
       setCachedIds(
         (ids) =>
           new Set(
