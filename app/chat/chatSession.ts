@@ -534,7 +534,15 @@ export class ChatSession {
   }
 
   private logEvent(turn: TurnRecord, model: string, event: MemoryManagerEvent): void {
-    if (!isStoredEvent(event)) return;
+    if (isStoredEvent(event)) this.logRecord(turn, model, event as OpEventRecord['event']);
+  }
+
+  private logStopped(turn: TurnRecord): void {
+    this.logRecord(turn, this.models?.llm.modelId ?? 'none', { type: 'stopped', turnId: turn.id });
+  }
+
+  /** One op-stream record of a turn's event, stamped with the model and the manager's prompt version. */
+  private logRecord(turn: TurnRecord, model: string, event: OpEventRecord['event']): void {
     const at = Date.now();
     this.store({
       id: orderedId(at),
@@ -545,22 +553,7 @@ export class ChatSession {
       model,
       promptVersion: MEMORY_MANAGER_PROMPT_VERSION,
       type: event.type,
-      event: event as OpEventRecord['event'],
-    });
-  }
-
-  private logStopped(turn: TurnRecord): void {
-    const at = Date.now();
-    this.store({
-      id: orderedId(at),
-      namespace: turn.namespace,
-      conversationId: turn.conversationId,
-      turnId: turn.id,
-      at,
-      model: this.models?.llm.modelId ?? 'none',
-      promptVersion: MEMORY_MANAGER_PROMPT_VERSION,
-      type: 'stopped',
-      event: { type: 'stopped', turnId: turn.id },
+      event,
     });
   }
 
