@@ -15,7 +15,7 @@ import { importBank } from '../app/memory/exportImportPlan';
 import { dumpBank, snapshotBank } from '../app/memory/faults/bankSnapshot';
 import { type BankProblem, checkBank } from '../app/memory/faults/checkBank';
 import { CommitRecord } from '../app/memory/faults/commitRecord';
-import { malformedImports } from '../app/memory/faults/malformedImports';
+import { malformedImports, seedHostileBank } from '../app/memory/faults/malformedImports';
 import { applyPlanToModel, type BatchMix, createBatchGenerator, type PlannedBatch, toMemoryOpBatch } from '../app/memory/faults/opBatches';
 import { MemoryBank } from '../app/memory/memoryBank';
 import { createRetrievalClient } from '../app/memory/retrievalClient';
@@ -200,28 +200,7 @@ async function smallBank(name: string): Promise<{ db: MemoryDB; bank: MemoryBank
   const db = await freshDb(name);
   const index = await createRetrievalClient();
   const bank = await MemoryBank.open({ db, index, channelName: null, lexicalPersistDelayMs: null });
-  const alive = new Map<string, string>();
-  const generator = createBatchGenerator(5, 'user:hostile', 'h');
-  for (let i = 0; i < 4; i++) {
-    const plan = generator.next(alive, { minOps: 3, maxOps: 5 });
-    const result = await bank.apply(toMemoryOpBatch(plan, MANUAL_PROPOSER));
-    if (!result.ok) throw new Error('seed batch refused');
-    applyPlanToModel(
-      alive,
-      plan,
-      result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
-    );
-  }
-  await db.turns.add({
-    id: 't1',
-    namespace: 'user:hostile',
-    conversationId: 'chat:user:hostile',
-    speaker: 'User',
-    role: 'user',
-    text: 'I adopted a dog.',
-    at: 1,
-    sessionTime: '2024-05-01',
-  });
+  await seedHostileBank(db, (plan) => bank.apply(toMemoryOpBatch(plan, MANUAL_PROPOSER)));
   await bank.persistLexicalIndex();
   return { db, bank, index };
 }

@@ -9,8 +9,8 @@ import { importBank } from '../exportImportPlan';
 import { openTestBank } from '../testing/bankFixtures';
 import { installBrowserFileShims } from '../testing/browserFileShims';
 import { dumpBank } from './bankSnapshot';
-import { MALFORMED_IMPORT_KINDS, malformedImports } from './malformedImports';
-import { applyPlanToModel, createBatchGenerator, toMemoryOpBatch } from './opBatches';
+import { MALFORMED_IMPORT_KINDS, malformedImports, seedHostileBank } from './malformedImports';
+import { toMemoryOpBatch } from './opBatches';
 
 let uninstall: () => void;
 beforeAll(() => {
@@ -21,28 +21,7 @@ afterAll(() => uninstall());
 describe('malformed bank files', () => {
   it('every kind is refused with a reason, and the bank stays byte-identical', async () => {
     const db = openTestBank();
-    const alive = new Map<string, string>();
-    const generator = createBatchGenerator(5, 'user:hostile', 'h');
-    for (let i = 0; i < 4; i++) {
-      const plan = generator.next(alive, { minOps: 3, maxOps: 5 });
-      const result = await applyMemoryOps(db, toMemoryOpBatch(plan));
-      if (!result.ok) throw new Error('fixture batch refused');
-      applyPlanToModel(
-        alive,
-        plan,
-        result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
-      );
-    }
-    await db.turns.add({
-      id: 't1',
-      namespace: 'user:hostile',
-      conversationId: 'chat:user:hostile',
-      speaker: 'User',
-      role: 'user',
-      text: 'I adopted a dog.',
-      at: 1,
-      sessionTime: '2024-05-01',
-    });
+    await seedHostileBank(db, (plan) => applyMemoryOps(db, toMemoryOpBatch(plan)));
     const valid = await (await exportBank(db)).text();
     const before = await dumpBank(db);
     // The valid file itself goes in (merge onto the same rows): the generator's damage is what makes the others fail.

@@ -4,6 +4,9 @@
  * wrong field type): every one must be refused with a reason, and the bank must not change.
  */
 import { mulberry32 } from '../../lib/seededRandom';
+import type { ApplyResult } from '../applyMemoryOps';
+import type { MemoryDB } from '../db';
+import { applyPlanToModel, createBatchGenerator, type PlannedBatch } from './opBatches';
 
 export interface MalformedImport {
   kind: string;
@@ -141,5 +144,35 @@ export function malformedImports(validExport: string, count: number, seed: numbe
   return Array.from({ length: count }, (_, i) => {
     const kind = MALFORMED_IMPORT_KINDS[i % MALFORMED_IMPORT_KINDS.length]!;
     return { kind, content: DAMAGES[kind]!(file, rand, validExport) };
+  });
+}
+
+/**
+ * The small bank the malformed files are made from and tried against: four seeded batches and one turn in
+ * 'user:hostile', so every table a damage edits has rows. `apply` writes one batch (applyMemoryOps in the Node test,
+ * MemoryBank.apply in bench:faults).
+ */
+export async function seedHostileBank(db: MemoryDB, apply: (plan: PlannedBatch) => Promise<ApplyResult>): Promise<void> {
+  const alive = new Map<string, string>();
+  const generator = createBatchGenerator(5, 'user:hostile', 'h');
+  for (let i = 0; i < 4; i++) {
+    const plan = generator.next(alive, { minOps: 3, maxOps: 5 });
+    const result = await apply(plan);
+    if (!result.ok) throw new Error('seed batch refused');
+    applyPlanToModel(
+      alive,
+      plan,
+      result.history.filter((h) => h.op === 'ADD').map((h) => h.memoryId!),
+    );
+  }
+  await db.turns.add({
+    id: 't1',
+    namespace: 'user:hostile',
+    conversationId: 'chat:user:hostile',
+    speaker: 'User',
+    role: 'user',
+    text: 'I adopted a dog.',
+    at: 1,
+    sessionTime: '2024-05-01',
   });
 }
