@@ -180,6 +180,8 @@ test('the bank explorer: hybrid search with its reasons, a memory’s history in
   await view(page, 'Memory bank');
   await expect(page.getByTestId('bank-count')).toHaveText('2 memories in user:me');
   await page.getByRole('button', { name: 'History of memory: Alice has a cat named Max' }).click();
+  // The history re-renders from the imported rows: wait for it, as above, before reading it once.
+  await expect(timeline).toHaveCount(3);
   expect(await timeline.evaluateAll((els) => els.map((e) => e.getAttribute('data-op')))).toEqual(['ADD', 'UPDATE', 'UPDATE']);
   // Both retrievers were rebuilt from the imported rows.
   await page.getByLabel('Search', { exact: true }).fill('cat');
