@@ -7,7 +7,7 @@
  * embeddings, retrieval, IndexedDB, React. Both are measured in the same run.
  */
 import { parseArgs } from 'node:util';
-import type { ChatTurnMetrics } from '../app/ui/useMemoryBank';
+import type { ChatTurnMetrics } from '../app/chat/chatSession';
 import { assertTestModelsPresent } from '../scripts/test-models';
 import { openBrowserBench } from './browserBench';
 

@@ -1,16 +1,8 @@
 import { useEffect, useState } from 'react';
+import type { ChatTurnMetrics } from '../chat/chatSession';
 import { MemoryDB } from '../memory/db';
 import { MemoryBank } from '../memory/memoryBank';
 import { openRetrievalIndex } from '../memory/retrievalIndex';
-
-/** Per chat turn: wall time of the answer and of remembering, and the part of each spent inside model calls. */
-export interface ChatTurnMetrics {
-  turnId: string;
-  answerWallMs: number;
-  answerModelMs: number;
-  managerWallMs: number;
-  managerModelMs: number;
-}
 
 declare global {
   // The developer console's handle on the bank and the chat's timings (also what e2e tests and benches read).
