@@ -64,6 +64,7 @@ export const OPTIONS = {
   fresh: { type: 'boolean', default: false },
   policy: { type: 'string', default: 'answer,manager' },
   'group-size': { type: 'string', default: '4' },
+  reward: { type: 'string', default: 'em' },
   threads: { type: 'string' },
   'prompt-cache': { type: 'boolean', default: false },
   'no-prompt-cache': { type: 'boolean', default: false },
@@ -123,6 +124,8 @@ output and resuming
 rollouts (GRPO training data)
   --policy LIST            answer and/or manager (default answer,manager).
   --group-size N           rollouts per prompt (default 4).
+  --reward em|f1           a sample's reward: exact match (default, Memory-R1's) or Mem0's token F1 (for small
+                           models, whose groups otherwise all earn 0).
   --out FILE               JSONL (default rollouts.jsonl).
 
 examples
@@ -269,6 +272,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
       const policies = values.policy.split(',').map((p) => p.trim()) as RolloutPolicyChoice[];
       for (const p of policies) if (p !== 'answer' && p !== 'manager') throw new UsageError(`--policy takes answer and/or manager, got "${p}"`);
       const groupSize = positive('group-size', values['group-size'])!;
+      if (values.reward !== 'em' && values.reward !== 'f1') throw new UsageError(`--reward takes em or f1, got "${values.reward}"`);
       const bank = await openMemoryBank(dims, 'rollouts');
       banks.push(bank);
       const collected = await collectRollouts({
@@ -278,6 +282,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
         maxTurns,
         limit,
         perSpeakerK: positive('per-speaker-k', values['per-speaker-k']) ?? DEFAULT_PIPELINE_SETTINGS.perSpeakerK,
+        reward: values.reward === 'f1' ? 'token-f1' : 'exact-match',
         deps: { llm, embedder, openCopy: (name) => openMemoryBank(dims, name) },
         bank,
         onProgress: progress,

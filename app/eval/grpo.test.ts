@@ -38,6 +38,7 @@ describe('rolloutRows', () => {
     model: 'm',
     promptVersion: 'answer-v1',
     temperature: 1,
+    rewardKind: 'exact-match',
     samples: [
       { completion: '{"memory_ids":[],"answer":"7 May 2023"}', reward: 1 },
       { completion: '{"memory_ids":[],"answer":"May"}', reward: 0 },

@@ -50,12 +50,18 @@ export interface RolloutRow {
     /** The QA the reward came from (answer-agent: the question; memory-manager: every QA whose evidence has the turn). */
     qa_indices: number[];
     turn_id: string | null;
-    reward_kind: 'exact-match';
+    reward_kind: RewardKind;
     model: string;
     prompt_version: string;
     temperature: number;
   };
 }
+
+/**
+ * What a sample's reward measures: Memory-R1's exact match, or Mem0's token F1 — the option for small models, whose
+ * exact matches are so rare that whole groups earn 0 and have no advantage to learn from.
+ */
+export type RewardKind = 'exact-match' | 'token-f1';
 
 export interface RolloutSample {
   completion: string;
@@ -76,6 +82,7 @@ export interface RolloutGroup {
   model: string;
   promptVersion: string;
   temperature: number;
+  rewardKind: RewardKind;
   samples: RolloutSample[];
 }
 
@@ -101,7 +108,7 @@ export function rolloutRows(group: RolloutGroup, firstIndex: number): RolloutRow
       sample_id: group.sampleId,
       qa_indices: group.qaIndices,
       turn_id: group.turnId,
-      reward_kind: 'exact-match',
+      reward_kind: group.rewardKind,
       model: group.model,
       prompt_version: group.promptVersion,
       temperature: group.temperature,

@@ -16,6 +16,7 @@ import { type EvalBank, openEvalBank } from './evalBank';
 import { selectQuestions } from './evalQuestions';
 import { readLocomoFixture } from './fixtures/locomoFixture';
 import { groupAdvantages, type RolloutRow, toJsonl } from './grpo';
+import { tokenF1 } from './metrics';
 import { speakerNamespace } from './pipelines/speakerNamespaces';
 import { collectRollouts, memoryManagerRollout, type RolloutDeps } from './rollouts';
 import { selectSplit } from './splits';
@@ -86,6 +87,24 @@ describe('GRPO rollouts on the real models', () => {
     expect(collected.rows[0]!.prompt.at(-1)!.content).toContain('Question: When did Omar lose his job at the shipping company?');
     const lines = toJsonl(collected.rows).trimEnd().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as RolloutRow).extra_info.index)).toEqual([0, 1]);
+  });
+
+  it('rewards with token F1 when asked, and says so in every row', { timeout: 240_000 }, async () => {
+    const collected = await collectRollouts({
+      conversations,
+      policies: ['answer'],
+      groupSize: 2,
+      maxTurns: 2,
+      limit: 1,
+      perSpeakerK: 5,
+      reward: 'token-f1',
+      deps,
+      bank: await openBank(),
+    });
+    const group = collected.groups[0]!;
+    expect(group.rewardKind).toBe('token-f1');
+    for (const s of group.samples) expect(s.reward).toBe(tokenF1(s.detail!, group.groundTruth));
+    expect(collected.rows.map((r) => r.extra_info.reward_kind)).toEqual(['token-f1', 'token-f1']);
   });
 
   it('samples G operation batches for a turn on copies of the bank, leaving the bank as it was', { timeout: 240_000 }, async () => {

@@ -20,14 +20,18 @@ import type { Embedder } from '../embed/embedder';
 import type { LLMClient } from '../llm/types';
 import type { EvalBank } from './evalBank';
 import { type EvalQuestion, selectQuestions } from './evalQuestions';
-import { type RolloutGroup, type RolloutRow, rolloutRows } from './grpo';
+import { type RewardKind, type RolloutGroup, type RolloutRow, rolloutRows } from './grpo';
 import type { LocomoConversation, LocomoTurn } from './locomo';
-import { exactMatch } from './metrics';
+import { exactMatch, tokenF1 } from './metrics';
 import { managerTurnText } from './pipelines/oursPipeline';
 import { lastSessionDate, speakerNamespace, speakerNamespaces } from './pipelines/speakerNamespaces';
 import { splitOf } from './splits';
 
 export const ROLLOUT_TEMPERATURE = 1.0;
+
+function rewardOf(kind: RewardKind): (prediction: string, gold: string) => number {
+  return kind === 'token-f1' ? tokenF1 : exactMatch;
+}
 
 export interface RolloutDeps {
   /** The policy being sampled. */
@@ -48,6 +52,8 @@ export interface AnswerRolloutRequest {
   groupSize: number;
   perSpeakerK: number;
   temperature?: number;
+  /** Default exact match (Memory-R1's). */
+  reward?: RewardKind;
   signal?: AbortSignal;
 }
 
@@ -59,6 +65,8 @@ function checkGroupSize(g: number): void {
 export async function answerAgentRollout(deps: RolloutDeps, request: AnswerRolloutRequest): Promise<RolloutGroup> {
   checkGroupSize(request.groupSize);
   const temperature = request.temperature ?? ROLLOUT_TEMPERATURE;
+  const rewardKind = request.reward ?? 'exact-match';
+  const score = rewardOf(rewardKind);
   const { question } = request;
   const vector = await deps.embedder.embed([question.question]);
   const referenceDate = lastSessionDate(request.turns);
@@ -84,7 +92,7 @@ export async function answerAgentRollout(deps: RolloutDeps, request: AnswerRollo
       ...(request.signal ? { signal: request.signal } : {}),
     });
     const answer = parseAnswer(result.text, ids).answer;
-    samples.push({ completion: result.text, reward: exactMatch(answer, question.gold), detail: answer });
+    samples.push({ completion: result.text, reward: score(answer, question.gold), detail: answer });
   }
   return {
     groupId: `answer-agent/${question.sampleId}/${question.index}`,
@@ -98,6 +106,7 @@ export async function answerAgentRollout(deps: RolloutDeps, request: AnswerRollo
     model: deps.llm.modelId,
     promptVersion: ANSWER_PROMPT_VERSION,
     temperature,
+    rewardKind,
     samples,
   };
 }
@@ -115,6 +124,8 @@ export interface ManagerRolloutRequest {
   groupSize: number;
   perSpeakerK: number;
   temperature?: number;
+  /** Default exact match (Memory-R1's). */
+  reward?: RewardKind;
   signal?: AbortSignal;
 }
 
@@ -124,6 +135,8 @@ export async function memoryManagerRollout(deps: RolloutDeps, request: ManagerRo
   checkGroupSize(request.groupSize);
   if (request.questions.length === 0) throw new Error(`turn ${request.turn.diaId}: no question has it as evidence, so there is no reward`);
   const temperature = request.temperature ?? ROLLOUT_TEMPERATURE;
+  const rewardKind = request.reward ?? 'exact-match';
+  const score = rewardOf(rewardKind);
   const { turn, conversation } = request;
   const dialogueTurn: DialogueTurn = {
     speaker: turn.speaker,
@@ -183,7 +196,7 @@ export async function memoryManagerRollout(deps: RolloutDeps, request: ManagerRo
           ...(referenceDate ? { referenceDate } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
         });
-        answers.push({ answer: a.answer, reward: exactMatch(a.answer, q.gold) });
+        answers.push({ answer: a.answer, reward: score(a.answer, q.gold) });
       }
       const reward = answers.reduce((s, a) => s + a.reward, 0) / answers.length;
       samples.push({ completion: first.output, reward, detail: `${result.ops.map((o) => o.op).join(',')} → ${answers.map((a) => a.answer).join(' | ')}` });
@@ -205,6 +218,7 @@ export async function memoryManagerRollout(deps: RolloutDeps, request: ManagerRo
       model: deps.llm.modelId,
       promptVersion: MEMORY_MANAGER_PROMPT_VERSION,
       temperature,
+      rewardKind,
       samples,
     },
   };
@@ -219,6 +233,8 @@ export interface CollectRolloutsOptions {
   maxTurns?: number | null;
   limit?: number | null;
   perSpeakerK?: number;
+  /** Default exact match (Memory-R1's). */
+  reward?: RewardKind;
   deps: RolloutDeps;
   /** The bank built by the greedy Memory Manager (cleared per conversation). */
   bank: EvalBank;
@@ -245,6 +261,7 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
   const groups: RolloutGroup[] = [];
   const skipped: { turnId: string; reason: string }[] = [];
   const opts = options.signal ? { signal: options.signal } : {};
+  const reward = options.reward ? { reward: options.reward } : {};
   const total =
     options.conversations.reduce((n, c) => n + (turnsOf.get(c.sampleId)?.length ?? 0), 0) + (options.policies.includes('answer') ? questions.length : 0);
   let done = 0;
@@ -272,6 +289,7 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
           turnsSoFar: turns.slice(0, i + 1),
           groupSize: options.groupSize,
           perSpeakerK,
+          ...reward,
           ...opts,
         });
         if (outcome.status === 'sampled') add(outcome.group);
@@ -304,6 +322,7 @@ export async function collectRollouts(options: CollectRolloutsOptions): Promise<
             turns,
             groupSize: options.groupSize,
             perSpeakerK,
+            ...reward,
             ...opts,
           }),
         );
