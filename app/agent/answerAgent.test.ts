@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashingEmbedder';
+import { seedPrefillRate, writePrefillRate } from '../llm/prefillRate';
 import type { MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER } from '../memory/types';
 import { createAnswerAgent, memoryDate } from './answerAgent';
@@ -235,6 +236,24 @@ describe('Answer Agent: listing for the prompt cache and the latency budget', ()
     const kept = new Set(cut.candidates.map((c) => c.memory.id));
     const minKept = Math.min(...cut.candidates.map((c) => c.score));
     for (const c of all.candidates) if (!kept.has(c.memory.id)) expect(c.score).toBeLessThanOrEqual(minKept);
+  });
+
+  it('on the first answer after a load, budgets with the rate stored for the engine and says where it comes from', async () => {
+    await seedMany('user:dana', 40);
+    const llm = createScriptedLlmClient([json]);
+    const setup = { modelId: llm.modelId, backend: 'cpu' as const, threads: 1 };
+    const stored = new Map<string, string>();
+    const storage = { getItem: (key: string) => stored.get(key) ?? null, setItem: (key: string, value: string) => void stored.set(key, value) };
+    writePrefillRate(storage, setup, { tokensPerSecond: 12, promptTokens: 150, measuredOn: 'probe', measuredAt: Date.UTC(2026, 11, 6), stored: false });
+    // No model call: the stored rate seeds the engine (the scripted engine measures nothing itself).
+    expect(await seedPrefillRate(llm, { setup, storage })).toMatchObject({ tokensPerSecond: 12, stored: true });
+    expect(llm.requests).toHaveLength(0);
+    const agent = createAnswerAgent({ llm, embedder: createHashingEmbedder(), bank, reuseAcrossQuestions: false });
+    const cut = await agent.answer({ question: 'When did Dana go hiking?', namespaces: ['user:dana'], mode: 'benchmark', k: 30 });
+    expect(cut.considered.listed).toBeLessThan(30);
+    expect(cut.considered.why).toBe(
+      `${cut.considered.listed} of 30 retrieved memories: the 10 s latency budget at ~12 tok/s prefill (stored from a 150-token test prompt on 2026-12-06, on this model, backend and thread count)`,
+    );
   });
 
   it('maps cited short ids back to the memories listed under them, whatever the order', async () => {

@@ -12,6 +12,7 @@
  */
 import type { Embedder } from '../embed/embedder';
 import { formatDay, parseSessionDate } from '../lib/calendar';
+import { describePrefillRate, MIN_TIMED_PROMPT_TOKENS, recordAnswerPrefillRate, seededPrefillRate } from '../llm/prefillRate';
 import type { LLMClient } from '../llm/types';
 import type { MemoryBank } from '../memory/memoryBank';
 import type { MemoryRecord, Namespace } from '../memory/types';
@@ -150,9 +151,6 @@ export function defaultAnswerMaxTokens(mode: AnswerMode): number {
   return 32 + Math.ceil(MAX_ANSWER_LENGTH[mode] / 3);
 }
 
-/** Fewer fresh tokens than this time too noisily to size a budget with. */
-const MIN_TIMED_TOKENS = 64;
-
 /**
  * Per engine: what its answer slot was last given (the prompt cache is the engine's, not an agent's: agents are made
  * per question) and the prefill rate its answer calls measured.
@@ -192,15 +190,38 @@ function describeConsidered(
   available: number,
   wholeBank: boolean,
   budgetS: number,
-  rate: number | null,
+  rate: KnownRate | null,
 ): AnswerConsidered {
   const listed = plan.listed.length;
   const fromRetrieval = listed - plan.carried;
   const what = wholeBank ? 'memories (the whole bank fits)' : 'retrieved memories';
   let why = `${fromRetrieval} of ${available} ${what}`;
-  if (plan.cutByBudget > 0 && rate !== null) why += `: the ${budgetS} s latency budget at ~${Math.round(rate)} tok/s prefill`;
+  if (plan.cutByBudget > 0 && rate !== null) {
+    why += `: the ${budgetS} s latency budget at ~${Math.round(rate.tokensPerSecond)} tok/s prefill${rate.source ? ` (${rate.source})` : ''}`;
+  }
   if (plan.carried > 0) why += `, and ${plan.carried} listed for earlier questions (kept so the engine reuses what it already read)`;
   return { listed, available, why };
+}
+
+/** A prefill rate and where it comes from, in words for the UI (none for a rate the caller gave). */
+interface KnownRate {
+  tokensPerSecond: number;
+  source: string | null;
+}
+
+/**
+ * The freshest rate known: the caller's, else the engine's own measure of its latest call, else this engine's latest
+ * answer, else the rate it was seeded with at load (stored, or timed on a test prompt): so the first answer has one.
+ */
+function knownRate(deps: AnswerAgentDeps): KnownRate | null {
+  const given = deps.prefillTokensPerSecond?.() ?? null;
+  if (given !== null) return { tokensPerSecond: given, source: null };
+  const live = deps.llm.prefillTokensPerSecond?.() ?? null;
+  if (live !== null) return { tokensPerSecond: live, source: "measured on the engine's latest prompt" };
+  const answered = measuredRates.get(deps.llm);
+  if (answered !== undefined) return { tokensPerSecond: answered, source: 'measured on the latest answer' };
+  const seeded = seededPrefillRate(deps.llm);
+  return seeded ? { tokensPerSecond: seeded.tokensPerSecond, source: describePrefillRate(seeded) } : null;
 }
 
 export interface AnswerAgent {
@@ -236,9 +257,9 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
     const slot = answerSlots.get(deps.llm);
     const prefix = `${request.mode}/${format}`;
     const previous = reuse && slot?.prefix === prefix ? slot.listed : [];
-    const rate = deps.prefillTokensPerSecond?.() ?? deps.llm.prefillTokensPerSecond?.() ?? measuredRates.get(deps.llm) ?? null;
+    const rate = knownRate(deps);
     const budgetS = deps.latencyBudgetS ?? DEFAULT_LATENCY_BUDGET_S;
-    const budgetTokens = budgetS > 0 && rate !== null ? Math.max(0, Math.floor(budgetS * rate) - estimateMemoryTokens(question)) : null;
+    const budgetTokens = budgetS > 0 && rate !== null ? Math.max(0, Math.floor(budgetS * rate.tokensPerSecond) - estimateMemoryTokens(question)) : null;
     const plan = planListing({
       retrieved,
       previous,
@@ -278,7 +299,11 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
     });
     if (reuse) answerSlots.set(deps.llm, { prefix, listed: plan.listed.map((item) => item.memory) });
     const freshTokens = result.usage.promptTokens - (result.usage.cachedTokens ?? 0);
-    if (result.timings.prefillMs && freshTokens >= MIN_TIMED_TOKENS) measuredRates.set(deps.llm, freshTokens / (result.timings.prefillMs / 1000));
+    if (result.timings.prefillMs && freshTokens >= MIN_TIMED_PROMPT_TOKENS) {
+      const measured = freshTokens / (result.timings.prefillMs / 1000);
+      measuredRates.set(deps.llm, measured);
+      recordAnswerPrefillRate(deps.llm, measured, freshTokens);
+    }
     const call: ModelCall = {
       stage: 'answer',
       attempt: 1,

@@ -2,6 +2,7 @@ import type { Capabilities } from './capabilities';
 import type { CatalogEntry } from './catalog';
 import { resolveModelSource } from './catalog';
 import { chooseWllamaBackend, type EngineChoice } from './engineChoice';
+import { describePrefillRate, type PrefillRateStorage, seedPrefillRate } from './prefillRate';
 import type { LLMClient } from './types';
 
 export interface ModelLoadProgress {
@@ -27,6 +28,15 @@ export interface LoadedChatModel {
   runtime: string;
 }
 
+/** The page's localStorage, or null where the browser blocks it (the rate is then timed on every load). */
+function pageStorage(): PrefillRateStorage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Loads a catalog entry in the engine it belongs to; the engines' code is fetched only now. */
 export async function loadChatModel(options: LoadChatModelOptions): Promise<LoadedChatModel> {
   const { entry, caps, baseUrl, onProgress, signal } = options;
@@ -48,10 +58,25 @@ export async function loadChatModel(options: LoadChatModelOptions): Promise<Load
         }),
       ...(signal ? { signal } : {}),
     });
+    // The Answer Agent's latency budget needs the prefill rate before the first answer: stored from an earlier load
+    // of this setup, else timed now on a short test prompt (once; seconds on a slow engine).
+    onProgress?.({ fraction: null, text: `Timing how fast ${entry.id} reads a prompt (once for this model, backend and thread count)` });
+    let prefill = '';
+    try {
+      const setup = { modelId: entry.id, backend: onCpu ? ('cpu' as const) : ('webgpu' as const), threads: client.threads };
+      const rate = await seedPrefillRate(client, { setup, storage: pageStorage(), ...(signal ? { signal } : {}) });
+      if (rate) prefill = `; reads prompts at ~${Math.round(rate.tokensPerSecond)} tok/s (${describePrefillRate(rate)})`;
+    } catch (error) {
+      if (signal?.aborted) {
+        await client.dispose().catch(() => {});
+        throw error;
+      }
+      // No rate: the budget waits for the first timed call; the model itself loaded fine.
+    }
     return {
       client,
       loadMs: client.loadMs,
-      runtime: `wllama (llama.cpp WASM), ${client.threads} thread${client.threads === 1 ? '' : 's'}${client.multithreaded ? '' : ' (single-threaded build)'}, ${onCpu ? 'CPU' : 'WebGPU'} — ${backend.reason}`,
+      runtime: `wllama (llama.cpp WASM), ${client.threads} thread${client.threads === 1 ? '' : 's'}${client.multithreaded ? '' : ' (single-threaded build)'}, ${onCpu ? 'CPU' : 'WebGPU'} — ${backend.reason}${prefill}`,
     };
   }
   const { createWebLLMClient } = await import('./webllmClient');
