@@ -103,7 +103,7 @@ describe('Memory Manager on the real models', () => {
       if (op.op === 'ADD' || op.op === 'UPDATE') {
         expect(stored?.text).toBe(op.after);
         // The index holds the stored vector: the memory finds itself first.
-        const [hit] = await bank.search(stored!.embedding, { k: 1, namespaces: [NS] });
+        const [hit] = (await bank.hybridSearch(stored!.text, stored!.embedding, { k: 1, namespaces: [NS], retrievers: ['dense'] })).hits;
         expect(hit?.memory.id).toBe(stored!.id);
       }
     }

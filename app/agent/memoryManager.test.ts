@@ -85,9 +85,11 @@ describe('Memory Manager', () => {
       }),
     ]);
     // The index follows: the merged text is found under the same id.
-    const [hit] = await bank.search(hashingEmbedding('Melanie adopted two dogs, Buddy and Scout.'), { k: 1, namespaces: [NS] });
+    const merged = 'Melanie adopted two dogs, Buddy and Scout.';
+    const [hit] = (await bank.hybridSearch(merged, hashingEmbedding(merged), { k: 1, namespaces: [NS] })).hits;
     expect(hit?.memory.id).toBe(buddy);
-    expect(hit?.score).toBeCloseTo(1, 5);
+    expect(hit?.ranks).toEqual({ lexical: 1, dense: 1 });
+    expect(hit?.denseScore).toBeCloseTo(1, 5);
 
     // What the model saw: the date resolved in code, the memory under "0", no UUID anywhere.
     const [factsRequest, updateRequest] = llm.requests;

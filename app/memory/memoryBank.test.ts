@@ -36,6 +36,10 @@ const until = async (check: () => Promise<boolean>) => {
   for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
 };
 
+/** Nearest neighbours alone: the bank's one search with only its dense retriever. */
+const nearest = async (bank: MemoryBank, vector: Float32Array, k: number, namespaces?: string[]) =>
+  (await bank.hybridSearch('', vector, { k, retrievers: ['dense'], ...(namespaces ? { namespaces } : {}) })).hits;
+
 describe('MemoryBank', () => {
   it('keeps the retrieval index in step with applied batches: added found, updated found by new text, deleted gone', async () => {
     const bank = await openBank(`bank-${Math.random()}`);
@@ -52,9 +56,9 @@ describe('MemoryBank', () => {
       proposer: PROPOSER,
     });
     expect(added.ok).toBe(true);
-    const [top] = await bank.search(buddy, { k: 1, namespaces: ['user:a'] });
+    const [top] = await nearest(bank, buddy, 1, ['user:a']);
     expect(top?.memory.text).toBe('Alice adopted Buddy');
-    expect(top?.score).toBeCloseTo(1, 5);
+    expect(top?.denseScore).toBeCloseTo(1, 5);
 
     const berlin = (await bank.db.memories.where('namespace').equals('user:a').toArray()).find((m) => m.text.includes('Berlin'))!;
     const buddyId = top!.memory.id;
@@ -69,10 +73,10 @@ describe('MemoryBank', () => {
       proposer: PROPOSER,
     });
     expect(r.ok).toBe(true);
-    const hits = await bank.search(paris, { k: 5, namespaces: ['user:a'] });
+    const hits = await nearest(bank, paris, 5, ['user:a']);
     expect(hits.map((h) => h.memory.text)).toEqual(['Alice lives in Paris']);
-    expect(hits[0]!.score).toBeCloseTo(1, 5);
-    expect(await bank.search(buddy, { k: 5, namespaces: ['user:b'] })).toEqual([]);
+    expect(hits[0]!.denseScore).toBeCloseTo(1, 5);
+    expect(await nearest(bank, buddy, 5, ['user:b'])).toEqual([]);
   });
 
   it('rebuilds its index from IndexedDB on open, and other tabs patch theirs through the channel', async () => {
@@ -86,7 +90,7 @@ describe('MemoryBank', () => {
       proposer: PROPOSER,
     });
     const second = await openBank(name);
-    expect((await second.search(randomVector(10), { k: 1 }))[0]?.memory.text).toBe('stored before the second tab opened');
+    expect((await nearest(second, randomVector(10), 1))[0]?.memory.text).toBe('stored before the second tab opened');
 
     await first.apply({
       namespace: 'user:a',
@@ -95,8 +99,8 @@ describe('MemoryBank', () => {
       turnId: null,
       proposer: PROPOSER,
     });
-    await until(async () => (await second.search(randomVector(11), { k: 1 }))[0]?.memory.text === 'stored after');
-    expect((await second.search(randomVector(11), { k: 1 }))[0]?.memory.text).toBe('stored after');
+    await until(async () => (await nearest(second, randomVector(11), 1))[0]?.memory.text === 'stored after');
+    expect((await nearest(second, randomVector(11), 1))[0]?.memory.text).toBe('stored after');
   });
 
   it('leaves the index alone when a batch is rejected', async () => {
@@ -112,7 +116,7 @@ describe('MemoryBank', () => {
       proposer: PROPOSER,
     });
     expect(r.ok).toBe(false);
-    expect(await bank.search(randomVector(5), { k: 5 })).toEqual([]);
+    expect(await nearest(bank, randomVector(5), 5)).toEqual([]);
   });
 });
 
@@ -353,7 +357,7 @@ describe('MemoryBank across tabs: no change lost to a rebuild, no half-open bank
     await rebuilding;
     await until(async () => (await lexicalIds(reader, 'lyon')).length > 0);
     expect(await lexicalIds(reader, 'lyon')).toEqual(['Alice moved to Lyon']);
-    expect((await reader.search(randomVector(21), { k: 1 }))[0]?.memory.text).toBe('Alice moved to Lyon');
+    expect((await nearest(reader, randomVector(21), 1))[0]?.memory.text).toBe('Alice moved to Lyon');
   });
 
   it('a bank whose index fails while opening is closed again, and does not patch that index on later changes', async () => {

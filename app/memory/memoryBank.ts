@@ -27,11 +27,6 @@ export interface RetrievalIndex {
   search(query: Float32Array, options: { k: number; namespaces?: Namespace[] }): IndexHit[] | Promise<IndexHit[]>;
 }
 
-export interface MemoryHit {
-  memory: MemoryRecord;
-  score: number;
-}
-
 /** A memory found by hybrid search, with its rank in each retriever (the UI shows why it was retrieved). */
 export interface RankedMemoryHit {
   memory: MemoryRecord;
@@ -40,6 +35,8 @@ export interface RankedMemoryHit {
   ranks: RetrieverRanks;
   /** True when time-aware retrieval moved it up. */
   timeMatch?: boolean;
+  /** Its cosine similarity to the query vector, where the dense retriever returned it. */
+  denseScore?: number;
 }
 
 export interface BankHybridSearchResult extends Omit<HybridSearchOutput, 'results'> {
@@ -286,19 +283,10 @@ export class MemoryBank {
     this.channel?.postMessage({ type: 'rebuild' } satisfies BankMessage);
   }
 
-  async search(query: Float32Array, options: { k: number; namespaces?: Namespace[] }): Promise<MemoryHit[]> {
-    const hits = await this.index.search(query, options);
-    const records = await this.db.memories.bulkGet(hits.map((h) => h.id));
-    // A memory deleted in another tab between the search and the read is simply left out.
-    return hits.flatMap((hit, i) => {
-      const memory = records[i];
-      return memory ? [{ memory, score: hit.score }] : [];
-    });
-  }
-
   /**
-   * Lexical + dense search fused by reciprocal rank fusion; each hit keeps its rank in each retriever. With no
-   * query vector (embedding model not loaded) it runs lexical-only and says why in `denseOff`.
+   * The bank's one search: lexical + dense fused by reciprocal rank fusion; each hit keeps its rank in each
+   * retriever and its dense similarity. With no query vector (embedding model not loaded) it runs lexical-only and
+   * says why in `denseOff`; `retrievers: ['dense']` is nearest-neighbour search alone (the mem0 baseline, ablations).
    */
   async hybridSearch(queryText: string, queryVector: Float32Array | null, options: HybridSearchOptions): Promise<BankHybridSearchResult> {
     const { results, ...rest } = await hybridSearch({ lexical: this.lexical, dense: this.index }, { text: queryText, vector: queryVector }, options);
@@ -306,7 +294,17 @@ export class MemoryBank {
     // A memory deleted in another tab between the search and the read is simply left out.
     const hits = results.flatMap((r, i) => {
       const memory = records[i];
-      return memory ? [{ memory, score: r.score, ranks: r.ranks, ...(r.timeMatch ? { timeMatch: true } : {}) }] : [];
+      return memory
+        ? [
+            {
+              memory,
+              score: r.score,
+              ranks: r.ranks,
+              ...(r.timeMatch ? { timeMatch: true } : {}),
+              ...(r.denseScore !== undefined ? { denseScore: r.denseScore } : {}),
+            },
+          ]
+        : [];
     });
     return { ...rest, hits };
   }

@@ -33,6 +33,10 @@ describe('hybridSearch', () => {
     expect(out.mode).toBe('hybrid');
     expect(out.results[0]).toMatchObject({ id: 'b', ranks: { lexical: 1, dense: 2 } });
     expect(out.results.find((r) => r.id === 'c')?.ranks).toEqual({ dense: 1 });
+    // Each hit the dense retriever returned keeps its similarity (a threshold reads it, not the fused score).
+    expect(Object.fromEntries(out.results.map((r) => [r.id, r.denseScore]))).toEqual({ b: 0.8, c: 0.9 });
+    const denseOnly = await hybridSearch({ lexical, dense }, { text: 'mountains', vector: new Float32Array(3) }, { k: 1, retrievers: ['dense'] });
+    expect(denseOnly).toMatchObject({ mode: 'dense', results: [{ id: 'c', ranks: { dense: 1 }, denseScore: 0.9 }] });
   });
 
   it('with time-aware retrieval on, favours memories from the period the question names', async () => {

@@ -36,6 +36,11 @@ export interface HybridSearchOptions {
 export interface HybridResult extends FusedResult {
   /** True when time-aware retrieval moved this memory up. */
   timeMatch?: boolean;
+  /**
+   * The dense retriever's own score (cosine similarity) where it returned this memory: what a similarity threshold
+   * reads (the mem0 baseline's ADD / UPDATE / NOOP rule), as the fused score is only a rank.
+   */
+  denseScore?: number;
 }
 
 export interface HybridSearchOutput {
@@ -59,17 +64,23 @@ export async function hybridSearch(
   const lexicalHits = useLexical ? sources.lexical.search(query.text, { k: pool, ...ns }) : [];
   let denseOff: string | undefined;
   let denseIds: string[] | undefined;
+  const denseScores = new Map<string, number>();
   if (!useDense) denseOff = 'dense search off';
   else if (!query.vector) denseOff = DENSE_OFF_NO_MODEL;
   else if (!sources.dense) denseOff = 'dense search off: no vector index';
   else {
     const hits = await sources.dense.search(query.vector, { k: pool, ...ns });
     denseIds = hits.map((h) => h.id);
+    for (const h of hits) if (!denseScores.has(h.id)) denseScores.set(h.id, h.score);
   }
   const fused: HybridResult[] = reciprocalRankFusion(
     { ...(useLexical ? { lexical: lexicalHits.map((h) => h.id) } : {}), ...(denseIds ? { dense: denseIds } : {}) },
     options.fusion,
   );
+  for (const r of fused) {
+    const denseScore = denseScores.get(r.id);
+    if (denseScore !== undefined) r.denseScore = denseScore;
+  }
 
   let timeRange: TimeRange | null | undefined;
   if (options.timeAware) {

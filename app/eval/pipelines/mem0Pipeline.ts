@@ -76,9 +76,11 @@ export const mem0Pipeline: EvalPipeline = {
       const vectors = await ctx.deps.embedder.embed(facts);
       const dims = vectors.length / facts.length;
       const nearest = await Promise.all(
-        facts.map(async (_f, i) => {
-          const [hit] = await ctx.deps.bank.search(rowOf(vectors, i, dims), { k: 1, namespaces: [namespace] });
-          return hit ? { id: hit.memory.id, text: hit.memory.text, score: hit.score } : null;
+        facts.map(async (fact, i) => {
+          // mem0's rule reads the nearest memory's cosine similarity: dense retrieval alone, its own score.
+          const { hits } = await ctx.deps.bank.hybridSearch(fact, rowOf(vectors, i, dims), { k: 1, namespaces: [namespace], retrievers: ['dense'] });
+          const hit = hits[0];
+          return hit?.denseScore !== undefined ? { id: hit.memory.id, text: hit.memory.text, score: hit.denseScore } : null;
         }),
       );
       const decisions = mem0Decide(facts.map((text, i) => ({ text, nearest: nearest[i]! })));
