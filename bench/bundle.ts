@@ -7,8 +7,8 @@
  *
  * The first screen = index.html's entry chunk, its static imports (transitively), and the worker chunks the first
  * screen starts on its own (FIRST_SCREEN_WORKERS: the retrieval worker, started when the memory bank opens).
- * Dynamic imports and every other worker load only when needed. app/bundleBudget.test.ts holds the build to
- * FIRST_SCREEN_BUDGET_GZIP_BYTES with the same measurement.
+ * Dynamic imports and every other worker load only when needed. `npm run check:bundle` (scripts/check-bundle.ts,
+ * run by CI) holds the build to FIRST_SCREEN_BUDGET_GZIP_BYTES with the same measurement.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
