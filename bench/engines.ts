@@ -12,16 +12,13 @@
  * token and end of stream in node-llama-cpp).
  */
 
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildAnswerMessages } from '../app/agent/prompts/answerPrompt';
-import { parseLocomo } from '../app/eval/locomo';
-import { formatDay, parseSessionDate } from '../app/lib/calendar';
 import { createNodeLlamaCppClient } from '../app/llm/nodeLlamaCppClient';
 import type { ChatMessage } from '../app/llm/types';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH, TEST_CHAT_GGUF_RELATIVE_PATH } from '../scripts/test-models';
+import { longAnswerPrompt } from './answerStylePrompt';
 import { openBrowserBench } from './browserBench';
 import type { BrowserEngineRun } from './enginesPage';
 
@@ -57,15 +54,7 @@ const SHORT: ChatMessage[] = [
   },
 ];
 
-/** The answer prompt with the first 60 observation facts of LoCoMo's first conversation. */
-function longPrompt(): ChatMessage[] {
-  const data = path.resolve(import.meta.dirname, '../../shared/datasets/locomo/locomo-dev.json');
-  const conv = parseLocomo(JSON.parse(readFileSync(data, 'utf8')))[0]!;
-  const memories = conv.observations.slice(0, 60).map((o, i) => ({ id: String(i), date: formatDay(parseSessionDate(o.sessionTime)), text: o.fact }));
-  return buildAnswerMessages({ question: conv.questions[0]!.question, memories, mode: 'benchmark', format: 'json' });
-}
-
-const MESSAGES: ChatMessage[] = values.prompt === 'long' ? longPrompt() : SHORT;
+const MESSAGES: ChatMessage[] = values.prompt === 'long' ? longAnswerPrompt() : SHORT;
 
 interface Row {
   engine: string;
