@@ -11,6 +11,14 @@
  * cuts a model call, never the bank's write, so a re-run step never applies a batch twice.
  *
  * Chat and Replay both remember turns through `remember`, so a replay's turns also yield to questions.
+ *
+ * The backlog outlives the page. A chat turn is stored with `memoryPendingSince` and keeps it until its outcome
+ * (applied, rejected, skipped, failed or stopped) is stored; the next session queues every turn still carrying it,
+ * oldest first, and remembers them once models are loaded ("remembering 2 earlier turns…"). A session claims a
+ * turn before remembering it (turnClaims.ts), so two tabs never remember one turn; and a turn whose batch the bank
+ * already holds (the page died after the commit, before the turn was marked) is not remembered again: its history
+ * rows carry its id, and the op stream gets the applied batch read back from them. Replayed turns are not marked:
+ * the replay stores its own position and plays an unfinished turn again.
  */
 import { type AnswerResult, createAnswerAgent } from '../agent/answerAgent';
 import {
@@ -30,6 +38,7 @@ import { localIsoDate } from './localDate';
 import { isStoredEvent } from './opEvents';
 import { orderedId } from './orderedId';
 import { answerSoFar } from './streamedAnswer';
+import { defaultTurnClaims, type ReleaseClaim, type TurnClaims } from './turnClaims';
 
 export interface ChatModels {
   llm: LLMClient;
@@ -47,6 +56,10 @@ export interface ChatSessionOptions {
    * The developer console, bench:overhead and bench:chat read them.
    */
   onMetrics?: (metrics: ChatTurnMetrics) => void;
+  /** Seconds the engine may spend reading the answer prompt (0: no budget, list all k); default: the agent's. */
+  latencyBudgetS?: () => number | undefined;
+  /** Which session may remember a stored turn (default: Web Locks, else this process). A parameter for tests. */
+  claims?: TurnClaims;
 }
 
 /** Per chat turn: the answer's time to first token and wall time, and remembering's wall and model time. */
@@ -68,6 +81,8 @@ export interface ChatSnapshot {
   answering: { conversationId: string; userTurnId: string; question: string; text: string; regenerating: boolean } | null;
   /** Turns waiting to be remembered, the one in progress included. */
   backlog: number;
+  /** Of those, the turns queued by an earlier page (found waiting in the database when this session started). */
+  earlier: number;
   /** The turn the Memory Manager is on, and whether it is waiting for an answer to finish. */
   remembering: { turnId: string; text: string; waitingForAnswer: boolean } | null;
   /** The last problem, with the message to retry when the engine was lost mid-answer. */
@@ -86,6 +101,12 @@ interface BacklogItem {
   engineRetries: number;
   started: number;
   modelMs: number;
+  /** A chat turn marked waiting in the database (`memoryPendingSince`); replayed turns are not. */
+  durable: boolean;
+  /** Queued by an earlier page. */
+  earlier: boolean;
+  /** This session's claim on the turn, taken when its remembering starts. */
+  release: ReleaseClaim | null;
 }
 
 function isAbort(error: unknown): boolean {
@@ -114,7 +135,7 @@ export class ChatSession {
   managerOptions: Omit<MemoryManagerOptions, 'onEvent'> = {};
   private models: ChatModels | null = null;
   private readonly options: ChatSessionOptions;
-  private state: ChatSnapshot = { answering: null, backlog: 0, remembering: null, problem: null, modelsReady: false };
+  private state: ChatSnapshot = { answering: null, backlog: 0, earlier: 0, remembering: null, problem: null, modelsReady: false };
   private readonly listeners = new Set<() => void>();
   private readonly backlog: BacklogItem[] = [];
   private draining = false;
@@ -129,10 +150,18 @@ export class ChatSession {
   private disposed = false;
   /** A chat turn's answer timings, until its remembering completes them. */
   private readonly answerMetrics = new Map<string, ChatTurnMetrics>();
+  private readonly claims: TurnClaims;
+  /** The turns earlier pages left waiting, queued ahead of this session's; the backlog runs once they are. */
+  private readonly earlierQueued: Promise<void>;
+  private lastQueuedAt = 0;
+  /** The item whose remembering is running: it keeps its claim until the run ends, even past a dispose. */
+  private current: BacklogItem | null = null;
 
   constructor(options: ChatSessionOptions) {
     this.options = options;
     this.bank = options.bank;
+    this.claims = options.claims ?? defaultTurnClaims();
+    this.earlierQueued = this.queueEarlierTurns();
   }
 
   // ---- what views read -------------------------------------------------------------------------------------
@@ -222,6 +251,8 @@ export class ChatSession {
       text: trimmed,
       at: now,
       sessionTime: this.today(),
+      // Waiting to be remembered from the moment it is stored: a page closed mid-answer still remembers it.
+      memoryPendingSince: this.nextQueuedAt(),
     };
     await db.transaction('rw', db.turns, db.conversations, async () => {
       await db.turns.add(userTurn);
@@ -231,7 +262,7 @@ export class ChatSession {
     this.update({ problem: null });
     const outcome = await this.answer(models, userTurn, false);
     if (outcome === 'engine-lost') return;
-    void this.remember(userTurn).catch(() => {}); // its failure is shown as the session's problem
+    void this.enqueue(userTurn, { durable: true, earlier: false }).catch(() => {}); // its failure is shown as the session's problem
   }
 
   /** Writes the answer to the user turn before `assistantTurnId` again (the old answer is replaced). */
@@ -284,7 +315,13 @@ export class ChatSession {
     const setText = (textSoFar: string) => this.state.answering && this.update({ answering: { ...this.state.answering, text: textSoFar } });
     this.update({ answering: { conversationId: userTurn.conversationId, userTurnId: userTurn.id, question: userTurn.text, text: '', regenerating } });
     try {
-      const agent = createAnswerAgent({ llm: models.llm, embedder: models.embedder, bank: this.bank });
+      const latencyBudgetS = this.options.latencyBudgetS?.();
+      const agent = createAnswerAgent({
+        llm: models.llm,
+        embedder: models.embedder,
+        bank: this.bank,
+        ...(latencyBudgetS !== undefined ? { latencyBudgetS } : {}),
+      });
       const k = this.options.retrievalK?.();
       let result: AnswerResult;
       try {
@@ -326,10 +363,9 @@ export class ChatSession {
         const m = byId.get(id);
         return m ? [{ memoryId: id, text: m.text, updatedAt: m.updatedAt }] : [];
       });
-      const considered = (result as AnswerResult & { considered?: TurnRecord['considered'] }).considered;
       await this.storeAnswer(
         userTurn,
-        { text: result.answer, sources, usedMemoryIds: result.usedMemoryIds, stopped: false, ...(considered ? { considered } : {}) },
+        { text: result.answer, sources, usedMemoryIds: result.usedMemoryIds, stopped: false, considered: result.considered },
         replacing,
       );
       const wall = performance.now() - started;
@@ -386,40 +422,90 @@ export class ChatSession {
 
   /**
    * Queues a stored turn for the Memory Manager (turns are remembered in the order queued). Resolves with the
-   * manager's result once it is remembered, null when it was stopped; rejects when remembering failed.
+   * manager's result once it is remembered, null when it was stopped; rejects when remembering failed. The turn
+   * is not marked waiting in the database (the replay keeps its own position).
    */
   remember(turn: TurnRecord): Promise<MemoryManagerResult | null> {
+    return this.enqueue(turn, { durable: false, earlier: false });
+  }
+
+  private enqueue(turn: TurnRecord, how: { durable: boolean; earlier: boolean }): Promise<MemoryManagerResult | null> {
     return new Promise((done, fail) => {
-      this.backlog.push({ turn, extraction: null, done, fail, engineRetries: 0, started: 0, modelMs: 0 });
-      this.update({ backlog: this.backlog.length });
+      this.backlog.push({ turn, extraction: null, done, fail, engineRetries: 0, started: 0, modelMs: 0, release: null, ...how });
+      this.updateBacklog();
       void this.drain();
     });
   }
 
+  /** Epoch ms, strictly increasing within the session: the backlog's order when it is read back. */
+  private nextQueuedAt(): number {
+    this.lastQueuedAt = Math.max(Date.now(), this.lastQueuedAt + 1);
+    return this.lastQueuedAt;
+  }
+
+  /** Queues the turns earlier pages left waiting, oldest first, ahead of anything this session queued. */
+  private async queueEarlierTurns(): Promise<void> {
+    let waiting: TurnRecord[];
+    try {
+      waiting = await this.bank.db.turns.orderBy('memoryPendingSince').toArray();
+    } catch (error) {
+      console.error('The turns waiting to be remembered could not be read:', error);
+      return;
+    }
+    if (this.disposed || waiting.length === 0) return;
+    const queued = new Set(this.backlog.map((item) => item.turn.id));
+    const earlier = waiting
+      .filter((turn) => !queued.has(turn.id))
+      .map(
+        (turn): BacklogItem => ({
+          turn,
+          extraction: null,
+          done: () => {},
+          fail: () => {},
+          engineRetries: 0,
+          started: 0,
+          modelMs: 0,
+          durable: true,
+          earlier: true,
+          release: null,
+        }),
+      );
+    // Nothing has started yet (the backlog waits for this), so the earlier turns go first.
+    this.backlog.unshift(...earlier);
+    this.updateBacklog();
+  }
+
+  private updateBacklog(patch: Partial<ChatSnapshot> = {}): void {
+    this.update({ backlog: this.backlog.length, earlier: this.backlog.filter((item) => item.earlier).length, ...patch });
+  }
+
   /**
-   * Stops remembering: the call in flight is cut off and the turns waiting are dropped (they stay in the chat).
-   * `log: false` after a wipe, when the turns and the stream are gone.
+   * Stops remembering: the call in flight is cut off and the turns waiting are dropped (they stay in the chat, no
+   * longer marked waiting). `log: false` after a wipe, when the turns and the stream are gone.
    */
   stopRemembering({ log = true }: { log?: boolean } = {}): void {
     const items = this.backlog.splice(0);
     this.managerAbort?.abort();
     for (const item of items) {
       if (log) this.logStopped(item.turn);
+      this.settle(item, item.durable ? this.bank.db.turns.update(item.turn.id, { memoryPendingSince: undefined }) : null);
       item.done(null);
     }
-    this.update({ backlog: 0, remembering: null });
+    this.updateBacklog({ remembering: null });
   }
 
   private dropFromBacklog(item: BacklogItem): void {
     const i = this.backlog.indexOf(item);
     if (i < 0) return;
     this.backlog.splice(i, 1);
+    item.release?.();
     item.done(null);
-    this.update({ backlog: this.backlog.length });
+    this.updateBacklog();
   }
 
   /** Resolves when the backlog is empty and every op-stream event is stored. */
   async settled(): Promise<void> {
+    await this.earlierQueued;
     for (;;) {
       const drained = this.drained;
       await drained;
@@ -438,10 +524,69 @@ export class ChatSession {
 
   private async runBacklog(): Promise<void> {
     try {
+      await this.earlierQueued;
       await this.runQueuedTurns();
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * Claims a durable turn for this session and checks it still needs remembering: false when another tab holds it,
+   * finished it, or the bank already holds its batch (then the op stream gets that batch and the turn is marked).
+   */
+  private async claimTurn(item: BacklogItem): Promise<boolean> {
+    if (!item.durable || item.release) return true;
+    const { db } = this.bank;
+    const release = await this.claims.claim(`${db.name}/${item.turn.id}`);
+    if (!release) return false;
+    item.release = release;
+    const [stored, committed] = await Promise.all([db.turns.get(item.turn.id), db.memoryHistory.where('turnId').equals(item.turn.id).sortBy('seq')]);
+    if (stored?.memoryPendingSince === undefined) return false;
+    if (committed.length === 0) return true;
+    // The page that remembered it died after the bank committed its batch: never apply it a second time.
+    const logged = await db.opEvents
+      .where('turnId')
+      .equals(item.turn.id)
+      .filter((e) => e.type === 'applied')
+      .count();
+    const history = committed[0]!;
+    if (logged === 0) {
+      const ops = committed.map((row) => ({
+        event: row.op,
+        op: row.op,
+        memoryId: row.memoryId,
+        shortId: null,
+        before: row.before,
+        after: row.after,
+      }));
+      this.logRecord(item.turn, history.model, { type: 'applied', turnId: item.turn.id, batchId: history.batchId, ops }, history.promptVersion);
+    }
+    this.markRemembered(item);
+    return false;
+  }
+
+  /** Once every event of the turn is stored, it is no longer waiting; then the claim is given back. */
+  private markRemembered(item: BacklogItem): void {
+    if (!item.durable) return;
+    const { db } = this.bank;
+    this.writes = this.writes.then(() => db.turns.update(item.turn.id, { memoryPendingSince: undefined }));
+    this.settle(item, this.writes);
+  }
+
+  /** Gives the item's claim back once `write` is stored (or at once). */
+  private settle(item: BacklogItem, write: Promise<unknown> | null): void {
+    const release = item.release;
+    item.release = null;
+    if (!release) return;
+    if (!write) {
+      release();
+      return;
+    }
+    void write.then(release, (error: unknown) => {
+      console.error('A remembered turn could not be marked as remembered:', error);
+      release();
+    });
   }
 
   private async runQueuedTurns(): Promise<void> {
@@ -458,9 +603,16 @@ export class ChatSession {
       this.update({ remembering: { turnId: item.turn.id, text: item.turn.text, waitingForAnswer: waiting } });
       await this.answerDone;
       if (this.backlog[0] !== item) continue; // stopped or dropped while waiting
+      if (!(await this.claimTurn(item))) {
+        // Another tab has it, or it is already remembered.
+        if (this.backlog[0] === item) this.dropFromBacklog(item);
+        continue;
+      }
+      if (this.backlog[0] !== item || this.disposed) continue;
       this.update({ remembering: { turnId: item.turn.id, text: item.turn.text, waitingForAnswer: false } });
       const controller = new AbortController();
       this.managerAbort = controller;
+      this.current = item;
       const manager = createMemoryManager(
         { ...models, bank: this.bank },
         { ...this.managerOptions, onEvent: (event) => this.logEvent(item.turn, models.llm.modelId, event) },
@@ -487,7 +639,7 @@ export class ChatSession {
         item.done(result);
       } catch (error) {
         if (isAbort(error) && this.backlog[0] === item) continue; // preempted by a question: the same step again
-        if (isAbort(error)) continue; // stopped: already answered by stopRemembering
+        if (isAbort(error)) continue; // stopped (answered by stopRemembering) or the page is going (disposed)
         if (error instanceof LLMError && error.kind === 'engine-lost' && item.engineRetries < 1) {
           // The client restarts a lost engine from its cache; the turn is tried once more on the new one.
           item.engineRetries++;
@@ -505,9 +657,12 @@ export class ChatSession {
         item.fail(error);
       } finally {
         if (this.managerAbort === controller) this.managerAbort = null;
+        this.current = null;
+        // Disposed mid-turn: a step that cannot be cut off (the bank's write) has ended; another session may go on.
+        if (this.disposed) this.settle(item, null);
       }
     }
-    this.update({ remembering: null, backlog: this.backlog.length });
+    this.updateBacklog({ remembering: null });
   }
 
   private emitMetrics(item: BacklogItem): void {
@@ -517,9 +672,11 @@ export class ChatSession {
     this.options.onMetrics?.({ ...answered, managerWallMs: performance.now() - item.started, managerModelMs: item.modelMs });
   }
 
+  /** The turn's outcome is decided: out of the backlog, and (once its events are stored) no longer waiting. */
   private finish(item: BacklogItem): void {
     if (this.backlog[0] === item) this.backlog.shift();
-    this.update({ backlog: this.backlog.length, remembering: null });
+    this.markRemembered(item);
+    this.updateBacklog({ remembering: null });
   }
 
   // ---- the op stream --------------------------------------------------------------------------------------
@@ -542,7 +699,7 @@ export class ChatSession {
   }
 
   /** One op-stream record of a turn's event, stamped with the model and the manager's prompt version. */
-  private logRecord(turn: TurnRecord, model: string, event: OpEventRecord['event']): void {
+  private logRecord(turn: TurnRecord, model: string, event: OpEventRecord['event'], promptVersion = MEMORY_MANAGER_PROMPT_VERSION): void {
     const at = Date.now();
     this.store({
       id: orderedId(at),
@@ -551,16 +708,24 @@ export class ChatSession {
       turnId: turn.id,
       at,
       model,
-      promptVersion: MEMORY_MANAGER_PROMPT_VERSION,
+      promptVersion,
       type: event.type,
       event,
     });
   }
 
-  /** Stops everything in flight; the session is not used again. */
+  /**
+   * Stops everything in flight; the session is not used again. Turns waiting stay marked in the database: the
+   * next session remembers them.
+   */
   dispose(): void {
     this.disposed = true;
     this.answerAbort?.abort();
-    this.stopRemembering({ log: false });
+    this.managerAbort?.abort();
+    for (const item of this.backlog.splice(0)) {
+      if (item !== this.current) this.settle(item, null);
+      item.done(null);
+    }
+    this.updateBacklog({ remembering: null });
   }
 }

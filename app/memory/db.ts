@@ -53,6 +53,9 @@ export class MemoryDB extends Dexie {
         }
         await tx.table('conversations').bulkAdd([...chats.values()]);
       });
+    // The Memory Manager's backlog, kept across reloads: turns waiting to be remembered, in the order queued. Only
+    // turns carrying `memoryPendingSince` are in this index; earlier rows have none, so no upgrade is needed.
+    this.version(3).stores({ turns: 'id, namespace, conversationId, at, memoryPendingSince' });
   }
 }
 

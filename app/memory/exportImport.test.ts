@@ -486,7 +486,7 @@ describe('importBank: a bad file is refused with a clear message, and the bank s
         editedExport((json) => {
           json.data.databaseVersion = 7;
         }),
-      /newer version of the app \(bank schema version 7; this app's is 2\)/,
+      /newer version of the app \(bank schema version 7; this app's is 3\)/,
     ],
     [
       'a memory with a 3-d embedding',

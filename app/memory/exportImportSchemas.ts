@@ -124,6 +124,8 @@ export const turnRowSchema = v.strictObject({
     v.strictObject({ listed: v.pipe(v.number(), v.integer(), v.minValue(0)), available: v.pipe(v.number(), v.integer(), v.minValue(0)), why: label }),
   ),
   stopped: v.optional(v.boolean()),
+  // Carried as it is: an imported turn still waiting to be remembered is remembered by the importing bank's chat.
+  memoryPendingSince: v.optional(epochMs),
 });
 
 export const conversationRowSchema = v.strictObject({ id, namespace, title: label, createdAt: epochMs, updatedAt: epochMs });

@@ -74,6 +74,12 @@ export interface TurnRecord {
   considered?: { listed: number; available: number; why: string };
   /** For an assistant's answer: it was stopped by the user before it finished (the text is what had arrived). */
   stopped?: boolean;
+  /**
+   * A chat turn waiting to be remembered: when it was queued for the Memory Manager (epoch ms; the backlog's
+   * order). Removed once its outcome is stored (or remembering it was stopped); a turn still carrying it when a
+   * page closes is remembered by the next chat session (app/chat/chatSession.ts).
+   */
+  memoryPendingSince?: number;
 }
 
 /** A memory as one answer saw it. */

@@ -181,9 +181,18 @@ export function ChatPanel({ session, namespace, modelsReady, onOpenMemory, onCha
 
 function managerStatus(live: ReturnType<ChatSession['snapshot']>): string {
   if (live.backlog === 0) return 'Memory up to date';
-  const what = live.backlog === 1 ? 'the last turn' : `the last ${live.backlog} turns`;
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  if (!live.modelsReady) {
+    const earlier = live.earlier === live.backlog ? 'earlier ' : '';
+    return `${live.backlog} ${earlier}turn${plural(live.backlog)} waiting for the models to be remembered`;
+  }
+  // Turns an earlier page left waiting (a reload mid-backlog), then this page's.
+  const recent = live.backlog - live.earlier;
+  const what = [
+    ...(live.earlier > 0 ? [`${live.earlier} earlier turn${plural(live.earlier)}`] : []),
+    ...(recent > 0 ? [recent === 1 ? 'the last turn' : `the last ${recent} turns`] : []),
+  ].join(' and ');
   if (live.remembering?.waitingForAnswer || live.answering) return `Answering first; then remembering ${what}…`;
-  if (!live.modelsReady) return `${live.backlog} turn${live.backlog === 1 ? '' : 's'} waiting for the models to be remembered`;
   return `Remembering ${what}…`;
 }
 
