@@ -113,6 +113,34 @@ describe('ChatSession', () => {
     expect((await bank.db.opEvents.orderBy('id').toArray()).map((e) => e.type)).toEqual(['facts', 'applied']);
   });
 
+  it('hands the latency budget setting to the Answer Agent: fewer memories listed on a slow engine, all of them when off', async () => {
+    const texts = Array.from({ length: 30 }, (_, i) => `The user visited city number ${i} during a long trip across the country.`);
+    await seedMemories(
+      bank,
+      NS,
+      texts.map((text) => ({ text, embedding: hashingEmbedding(text) })),
+    );
+    let budget = 1;
+    session.dispose();
+    session = new ChatSession({ bank, today: () => '2026-03-05', latencyBudgetS: () => budget });
+    // An engine that reads 20 prompt tokens a second: one second lists only the fewest the agent allows.
+    const llm = {
+      ...createStageScriptedClient({ answer: [answer('Many cities.'), answer('Still many.')], facts: [facts(), facts()] }),
+      prefillTokensPerSecond: () => 20,
+    };
+    session.setModels({ llm, embedder: createHashingEmbedder() });
+    const chat = await session.createConversation(NS);
+    await session.send(chat.id, 'Which cities did I visit?');
+    budget = 0;
+    await session.send(chat.id, 'Which cities did I visit on my trip?');
+    await session.settled();
+    const [withBudget, off] = (await turnsOf(chat.id)).filter((t) => t.role === 'assistant');
+    expect(withBudget!.considered!.listed).toBeLessThan(30);
+    expect(withBudget!.considered!.why).toMatch(/the 1 s latency budget at ~20 tok\/s prefill/);
+    expect(off!.considered!.listed).toBe(30);
+    expect(off!.considered!.why).not.toMatch(/latency budget/);
+  });
+
   it('keeps each source as the Answer Agent saw it, even after the memory is updated', async () => {
     const [id] = await seedMemories(bank, NS, [{ text: 'The user lives in Paris.', embedding: hashingEmbedding('The user lives in Paris.') }]);
     useModels({ answer: [answer('In Paris.', ['0'])], facts: [facts()] });

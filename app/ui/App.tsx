@@ -137,7 +137,7 @@ function AppBody({
   const choice = chooseEngine(caps, settings.engineOverride ?? undefined);
   const [embedder, setEmbedder] = useState<EmbedWorkerClient | null>(null);
   const { bank, error } = useMemoryBank();
-  const session = useChatSession(bank, settings.retrievalK);
+  const session = useChatSession(bank, settings.retrievalK, settings.latencyBudgetS);
   const modelsReady = loaded !== null && embedder !== null;
   useEffect(() => session?.setModels(loaded && embedder ? { llm: loaded.client, embedder } : null), [session, loaded, embedder]);
   // The model panels fill the view while models load; once the chat is in use they fold into one line.
@@ -294,13 +294,20 @@ function SettingsView({ bank, session, settings, updateSettings, onWiped }: View
  * One chat session per open bank, made in an effect (StrictMode's second mount gets a fresh one; the first is
  * disposed). Its turn timings go where the developer console and bench:chat read them.
  */
-function useChatSession(bank: MemoryBank | null, retrievalK: number): ChatSession | null {
+function useChatSession(bank: MemoryBank | null, retrievalK: number, latencyBudgetS: number): ChatSession | null {
   const [session, setSession] = useState<ChatSession | null>(null);
   const kRef = useRef(retrievalK);
   kRef.current = retrievalK;
+  const budgetRef = useRef(latencyBudgetS);
+  budgetRef.current = latencyBudgetS;
   useEffect(() => {
     if (!bank) return;
-    const s = new ChatSession({ bank, retrievalK: () => kRef.current, onMetrics: (m) => globalThis.memoryR1?.chatMetrics.push(m) });
+    const s = new ChatSession({
+      bank,
+      retrievalK: () => kRef.current,
+      latencyBudgetS: () => budgetRef.current,
+      onMetrics: (m) => globalThis.memoryR1?.chatMetrics.push(m),
+    });
     setSession(s);
     globalThis.memoryR1Chat = s;
     return () => {

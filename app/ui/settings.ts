@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { DEFAULT_ANSWER_K } from '../agent/answerAgent';
+import { DEFAULT_ANSWER_K, DEFAULT_LATENCY_BUDGET_S } from '../agent/answerAgent';
 import { DEFAULT_EMBEDDING_MODEL_ID } from '../embed/embeddingModels';
 import type { CustomModelSpec } from '../llm/customModel';
 import type { BrowserEngine } from '../llm/engineChoice';
@@ -20,11 +20,23 @@ export interface Settings {
   openaiApiKey: string;
   /** How many memories the Answer Agent and the explorer's search retrieve (Memory-R1: 60). */
   retrievalK: number;
+  /**
+   * Seconds the engine may spend reading the Answer Agent's prompt: on an engine too slow to read k memories in
+   * time, fewer are listed (the answer says how many). 0: off, all k are listed however long that takes.
+   */
+  latencyBudgetS: number;
   /** Chat models the user added by URL (their fine-tunes); rebuilt and re-validated by readCustomModels. */
   customModels: CustomModelSpec[];
 }
 
 export const RETRIEVAL_K_RANGE = { min: 1, max: 200 } as const;
+/** A budget, when on (0 is off): from half a second to ten minutes. */
+export const LATENCY_BUDGET_RANGE = { min: 0.5, max: 600 } as const;
+
+/** Whether `value` is a latency budget the Answer Agent takes: 0 (off) or seconds within the range. */
+export function isLatencyBudget(value: unknown): value is number {
+  return typeof value === 'number' && (value === 0 || (value >= LATENCY_BUDGET_RANGE.min && value <= LATENCY_BUDGET_RANGE.max));
+}
 
 const KEY = 'memory-r1.settings.v1';
 
@@ -43,6 +55,7 @@ export function defaultSettings(): Settings {
     openaiModel: '',
     openaiApiKey: '',
     retrievalK: DEFAULT_ANSWER_K,
+    latencyBudgetS: DEFAULT_LATENCY_BUDGET_S,
     customModels: [],
   };
 }
@@ -51,7 +64,9 @@ function readSettings(): Settings {
   try {
     const raw = localStorage.getItem(KEY);
     if (!raw) return defaultSettings();
-    return { ...defaultSettings(), ...(JSON.parse(raw) as Partial<Settings>) };
+    const stored = { ...defaultSettings(), ...(JSON.parse(raw) as Partial<Settings>) };
+    // A hand-edited or older stored value the agent cannot take falls back to the default.
+    return isLatencyBudget(stored.latencyBudgetS) ? stored : { ...stored, latencyBudgetS: DEFAULT_LATENCY_BUDGET_S };
   } catch {
     return defaultSettings();
   }
