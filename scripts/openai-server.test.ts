@@ -10,6 +10,34 @@ import type { CompletionOptions, CompletionResult, LLMClient } from '../app/llm/
 import { type OpenAIServer, parseChatRequest, startOpenAIServer } from './openai-server';
 import { assertTestModelsPresent, TEST_CHAT_GGUF_PATH } from './test-models';
 
+/** What these tests read of the server's replies: OpenAI's chat-completion wire format, with llama.cpp's timings. */
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+}
+interface Timings {
+  prompt_ms: number;
+  predicted_ms: number;
+  predicted_n: number;
+  cache_n?: number;
+}
+interface Completion {
+  id: string;
+  choices: { index: number; message: { role: string; content: string }; finish_reason: string | null }[];
+  usage: Usage;
+  timings: Timings;
+}
+interface CompletionChunk {
+  id: string;
+  choices: { index: number; delta: { role?: string; content?: string }; finish_reason: string | null }[];
+  usage?: Usage;
+  timings?: Timings;
+}
+const completionOf = async (res: Response) => (await res.json()) as Completion;
+const errorMessageOf = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
+
 const hi = [{ role: 'user', content: 'Say hi.' }];
 const TOKEN = 'test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -116,7 +144,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const payloads = ssePayloads(await res.text());
     expect(payloads.at(-1)).toBe('[DONE]');
-    const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p) as Record<string, any>);
+    const chunks = payloads.slice(0, -1).map((p) => JSON.parse(p) as CompletionChunk);
     for (const c of chunks) expect(c).toMatchObject({ object: 'chat.completion.chunk', model: model.modelId, id: chunks[0]!.id });
     expect(chunks[0]!.choices[0]).toEqual({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null });
     const deltas = chunks.slice(1, -2);
@@ -126,7 +154,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     const usageChunk = chunks.at(-1)!;
     expect(usageChunk.choices).toEqual([]);
     expect(usageChunk.usage).toMatchObject({ completion_tokens: 6, prompt_tokens: expect.any(Number) });
-    expect(usageChunk.usage.total_tokens).toBe(usageChunk.usage.prompt_tokens + 6);
+    expect(usageChunk.usage!.total_tokens).toBe(usageChunk.usage!.prompt_tokens + 6);
     expect(usageChunk.timings).toMatchObject({ predicted_n: 6, prompt_ms: expect.any(Number), predicted_ms: expect.any(Number) });
 
     // Without include_usage: no usage chunk.
@@ -139,14 +167,14 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     const res = await post(server, { messages: hi, max_completion_tokens: 4 });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    const body = (await res.json()) as Record<string, any>;
+    const body = await completionOf(res);
     expect(body).toMatchObject({
       object: 'chat.completion',
       model: model.modelId,
       choices: [{ index: 0, message: { role: 'assistant', content: expect.any(String) }, finish_reason: 'length' }],
       usage: { completion_tokens: 4 },
     });
-    expect(body.choices[0].message.content.length).toBeGreaterThan(0);
+    expect(body.choices[0]!.message.content.length).toBeGreaterThan(0);
   });
 
   it('constrains output with response_format json_object', async () => {
@@ -155,7 +183,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
       max_tokens: 24,
       response_format: { type: 'json_object' },
     });
-    const content: string = ((await res.json()) as any).choices[0].message.content;
+    const content = (await completionOf(res)).choices[0]!.message.content;
     expect(content.trimStart().startsWith('{')).toBe(true);
   });
 
@@ -194,7 +222,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
     }
     const missing = await fetch(`${server.origin}/v2/chat`, { method: 'POST', headers: AUTH });
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as any).error.message).toContain('/v1/chat/completions');
+    expect(await errorMessageOf(missing)).toContain('/v1/chat/completions');
     const wrongMethod = await fetch(`${server.url}/chat/completions`, { headers: AUTH });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
@@ -206,7 +234,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
       post(server, { messages: hi, max_tokens: 3 }),
       post(server, { messages: [{ role: 'user', content: 'Say bye.' }], max_tokens: 3 }),
     ]);
-    for (const r of [a, b]) expect(((await r.json()) as any).usage.completion_tokens).toBe(3);
+    for (const r of [a, b]) expect((await completionOf(r)).usage.completion_tokens).toBe(3);
 
     // A long generation whose client goes away after the first content chunk.
     const before = outcomes.length;
@@ -227,7 +255,7 @@ describe('openai-server (real model, CPU, real HTTP)', () => {
 
     // The next request is served, and the aborted one ended as an abort, far short of its 400 tokens.
     const next = await post(server, { messages: hi, max_tokens: 3 });
-    expect(((await next.json()) as any).usage.completion_tokens).toBe(3);
+    expect((await completionOf(next)).usage.completion_tokens).toBe(3);
     expect(outcomes.slice(before)).toEqual([
       { ok: false, kind: 'abort' },
       { ok: true, result: expect.anything() },
@@ -277,7 +305,7 @@ describe('openai-server: only the app can drive it (real model, real HTTP)', () 
     const res = await post(server, { messages: hi, max_tokens: 1 }, { headers: { origin: evil } });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect(((await res.json()) as any).error.message).toMatch(/Origin https:\/\/evil\.example may not use this server/);
+    expect(await errorMessageOf(res)).toMatch(/Origin https:\/\/evil\.example may not use this server/);
   });
 
   it('every route but /health needs the bearer token', async () => {
@@ -300,7 +328,7 @@ describe('openai-server: only the app can drive it (real model, real HTTP)', () 
     const big = JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(50 * 1024 * 1024) }] });
     const res = await post(server, big);
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).error.message).toMatch(/over 65536 bytes/);
+    expect(await errorMessageOf(res)).toMatch(/over 65536 bytes/);
     // Streamed without a length: the limit is checked while reading.
     const chunks = new ReadableStream<Uint8Array>({
       start(c) {
@@ -319,7 +347,7 @@ describe('openai-server: only the app can drive it (real model, real HTTP)', () 
     const body = `{"messages":${JSON.stringify(hi)},"max_tokens":1,"response_format":{"type":"json_schema","json_schema":{"name":"deep","schema":${schema}}}}`;
     const res = await post(server, body);
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error.message).toMatch(/nests deeper than 32 levels/);
+    expect(await errorMessageOf(res)).toMatch(/nests deeper than 32 levels/);
   });
 
   it('the queue is bounded: beyond maxQueue waiting or running requests, a 503 with retry-after', async () => {
@@ -337,7 +365,7 @@ describe('openai-server: only the app can drive it (real model, real HTTP)', () 
   });
 
   it("how much of a prompt was cached is reported only to the client that ran just before, never another one's", async () => {
-    const ask = (origin: string) => post(server, { messages: hi, max_tokens: 2 }, { headers: { origin } }).then((r) => r.json() as Promise<any>);
+    const ask = (origin: string) => post(server, { messages: hi, max_tokens: 2 }, { headers: { origin } }).then(completionOf);
     await ask(APP);
     const same = await ask(APP);
     expect(same.timings.cache_n).toBeGreaterThan(0);

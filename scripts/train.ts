@@ -304,7 +304,7 @@ function prepareTraining(plan: TrainPlan): { python: string; args: string[]; opt
   } else {
     rows = managerTrainingRows(readFileSync(plan.rollouts!, 'utf8'), plan.rollouts!);
   }
-  writeFileSync(config.data, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(config.data, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   const configFile = path.join(config.out, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   console.error(`train: ${rows.length} ${config.policy === 'answer' ? 'prompts' : 'rollout rows'} → ${path.relative(REPO_ROOT, config.data)}`);

@@ -73,7 +73,7 @@ function fakeTransformers(identities: readonly string[], opts: { progressEvents?
 
 /** Distinct texts of scrambled lengths 1..n ("x" repeated, with the index to keep them unique). */
 function scrambledTexts(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `${i}:` + 'x'.repeat((i * 37) % n));
+  return Array.from({ length: n }, (_, i) => `${i}:${'x'.repeat((i * 37) % n)}`);
 }
 
 describe('embedding model catalog', () => {
