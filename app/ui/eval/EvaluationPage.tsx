@@ -20,6 +20,7 @@ import { type EvalCheckpoint, type EvalProgress, type EvalReport, type EvalRunCo
 import { createLlmJudge } from '../../eval/judge';
 import { type LocomoConversation, parseLocomo } from '../../eval/locomo';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_NAMES, type PipelineName } from '../../eval/pipelines/evalPipeline';
+import { PIPELINES } from '../../eval/pipelines/pipelines';
 import { EVAL_SPLITS, type EvalSplit, selectSplit } from '../../eval/splits';
 import type { LLMClient } from '../../llm/types';
 import { MemoryDB } from '../../memory/db';
@@ -158,7 +159,10 @@ function EvaluationPage({ llm, embedder }: EvaluationPageProps) {
       setResults([]);
     }
     const planned = selectQuestions(selectSplit(data.conversations, split), { maxTurns: config.maxTurns, limit: config.limit });
-    const stored: StoredRunConfig = { ...config, questions: planned.questions.length, skipped: planned.skipped };
+    // The pipelines' prompt versions are stored with the run, as the CLI's report carries them: a comparison refuses
+    // two runs that ran other prompts.
+    const descriptions = Object.fromEntries(config.pipelines.map((n) => [n, PIPELINES[n].description]));
+    const stored: StoredRunConfig = { ...config, questions: planned.questions.length, skipped: planned.skipped, descriptions };
     if (!resume || !runRef.current) {
       const startedAt = Date.now();
       runRef.current = { id: newRunId(startedAt), startedAt };

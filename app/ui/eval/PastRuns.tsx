@@ -1,15 +1,18 @@
 /**
  * The stored Evaluation-page runs (evalRuns), newest first: when, which model, which judge, prompt cache, status and
  * overall scores per pipeline. Tick two to set them side by side, the earlier as A (e.g. the base model's run) and
- * the later as B (the trained model's); open one to see its category chart and every question; delete one after a confirmation.
+ * the later as B (the trained model's), swappable; open one to see its category chart and every question; delete
+ * one after a confirmation. A report of the eval CLI (`--out`: bench:train's val-base.json and val-trained.json) is
+ * imported as a run, so two GGUFs scored outside the browser compare here too.
  */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useMemo, useState } from 'react';
 import { describeJudge, describeSkipped } from '../../eval/evalResults';
 import type { MemoryDB } from '../../memory/db';
 import { CategoryBarChart } from './CategoryBarChart';
-import { compareRuns, readRun, type StoredRun } from './evalRunStore';
+import { importReport, readRun, type StoredRun } from './evalRunStore';
 import { QuestionTable } from './QuestionTable';
+import { RunComparison } from './RunComparison';
 
 const pct = (x: number | null) => (x === null ? '–' : x.toFixed(1));
 const when = (ms: number) => new Date(ms).toLocaleString();
@@ -18,19 +21,68 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
   const rows = useLiveQuery(() => db.evalRuns.orderBy('startedAt').reverse().toArray(), [db]);
   const runs = useMemo(() => (rows ?? []).map((r) => ({ id: r.id, startedAt: r.startedAt, run: readRun(r) })), [rows]);
   const [picked, setPicked] = useState<string[]>([]);
+  const [swapped, setSwapped] = useState(false);
   const [opened, setOpened] = useState<string | null>(null);
+  const [imports, setImports] = useState<{ file: string; message: string; ok: boolean }[]>([]);
   const byId = (id: string | null) => runs.find((r) => r.id === id)?.run ?? null;
-  // A is the earlier run (e.g. the base model's), B the later (the trained model's), whatever the ticking order.
+  // A is the earlier run (e.g. the base model's), B the later (the trained model's), whatever the ticking order;
+  // Swap turns it round (two reports imported together are stored in the order the browser lists the files).
   const pair = picked
     .map(byId)
     .filter((r): r is StoredRun => r !== null)
-    .sort((x, y) => x.startedAt - y.startedAt);
+    .sort((x, y) => (x.startedAt - y.startedAt) * (swapped ? -1 : 1));
   const shown = byId(opened);
+  const pick = (id: string, on: boolean) => {
+    setSwapped(false);
+    setPicked((list) => (on ? [...list, id] : list.filter((x) => x !== id)));
+  };
+
+  async function onImport(files: File[]) {
+    const now = Date.now();
+    const outcome: typeof imports = [];
+    // One file after the other, each on its own: a bad file is reported and stores nothing; the others still import.
+    for (const [i, file] of files.entries()) {
+      try {
+        const run = await importReport(db, await file.text(), file.name, now + i);
+        outcome.push({ file: file.name, ok: true, message: `imported as a run of ${run.config.model} (${run.results.length} answers)` });
+      } catch (error) {
+        outcome.push({ file: file.name, ok: false, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    setImports(outcome);
+  }
 
   if (!rows) return null;
   return (
     <section aria-labelledby="eval-runs-title" data-testid="eval-runs">
       <h3 id="eval-runs-title">Past runs</h3>
+      <label>
+        Import a results file (npm run eval -- --out, e.g. bench:train's val-base.json and val-trained.json, or this page's Download results)
+        <input
+          type="file"
+          multiple
+          accept=".json,application/json"
+          data-testid="eval-run-import"
+          disabled={disabled}
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            // Cleared, so picking the same file again imports it again (as a new run) instead of doing nothing.
+            e.target.value = '';
+            void onImport(files);
+          }}
+        />
+      </label>
+      {imports.map((r) =>
+        r.ok ? (
+          <p key={r.file} className="meta" data-testid="eval-run-imported">
+            {r.file}: {r.message}
+          </p>
+        ) : (
+          <p key={r.file} role="alert" className="error" data-testid="eval-run-import-problem">
+            {r.message}
+          </p>
+        ),
+      )}
       {runs.length === 0 ? (
         <p className="note">No stored runs yet: each run is kept here as it goes.</p>
       ) : (
@@ -59,14 +111,17 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
                       data-testid="eval-run-compare"
                       disabled={!run || (!picked.includes(id) && picked.length >= 2)}
                       checked={picked.includes(id)}
-                      onChange={(e) => setPicked((list) => (e.target.checked ? [...list, id] : list.filter((x) => x !== id)))}
+                      onChange={(e) => pick(id, e.target.checked)}
                     />
                   </td>
                   <td>{when(startedAt)}</td>
                   {run ? (
                     <>
                       <td data-testid="eval-run-status">{run.status}</td>
-                      <td>{run.config.model}</td>
+                      <td>
+                        {run.config.model}
+                        {run.config.importedFrom && <div className="meta">imported from {run.config.importedFrom}</div>}
+                      </td>
                       <td data-testid="eval-run-judge">{describeJudge(run.config)}</td>
                       <td>{run.config.promptCache ? 'on' : 'off'}</td>
                       <td className="num">{run.results.length}</td>
@@ -94,7 +149,7 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
                       disabled={disabled}
                       onClick={() => {
                         if (!confirm(`Delete the evaluation run of ${when(startedAt)}? Its scores and answers cannot be brought back.`)) return;
-                        setPicked((list) => list.filter((x) => x !== id));
+                        pick(id, false);
                         if (opened === id) setOpened(null);
                         void db.evalRuns.delete(id);
                       }}
@@ -108,7 +163,17 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
           </table>
         </div>
       )}
-      {pair.length === 2 && <RunComparison a={pair[0]!} b={pair[1]!} />}
+      {pair.length === 2 && (
+        <RunComparison
+          key={pair
+            .map((r) => r.id)
+            .sort()
+            .join('/')}
+          a={pair[0]!}
+          b={pair[1]!}
+          onSwap={() => setSwapped((x) => !x)}
+        />
+      )}
       {pair.length === 1 && <p className="note">Tick a second run to compare.</p>}
       {shown && (
         <div data-testid="eval-run-detail">
@@ -122,46 +187,5 @@ export function PastRuns({ db, disabled }: { db: MemoryDB; disabled: boolean }) 
         </div>
       )}
     </section>
-  );
-}
-
-/** Two runs side by side: per pipeline and metric, A, B and B − A in points. */
-function RunComparison({ a, b }: { a: StoredRun; b: StoredRun }) {
-  const rows = compareRuns(a, b);
-  const sameQuestions =
-    a.config.data === b.config.data && a.config.split === b.config.split && a.config.limit === b.config.limit && a.config.maxTurns === b.config.maxTurns;
-  return (
-    <div data-testid="eval-compare">
-      <h4>Side by side</h4>
-      <p className="meta">
-        A: {a.config.model} (judge: {describeJudge(a.config)}), {when(a.startedAt)} · B: {b.config.model} (judge: {describeJudge(b.config)}),{' '}
-        {when(b.startedAt)}
-      </p>
-      {!sameQuestions && (
-        <p className="note">The two runs did not ask the same questions (data, split, limit or turns differ): read the difference with care.</p>
-      )}
-      <table className="eval-table">
-        <thead>
-          <tr>
-            <th>pipeline</th>
-            <th>metric</th>
-            <th>A %</th>
-            <th>B %</th>
-            <th>B − A</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={`${r.pipeline}/${r.metric}`} data-pipeline={r.pipeline} data-metric={r.metric}>
-              <td>{r.pipeline}</td>
-              <td>{r.metric}</td>
-              <td className="num">{pct(r.a)}</td>
-              <td className="num">{pct(r.b)}</td>
-              <td className="num">{r.delta === null ? '–' : `${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(1)}`}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

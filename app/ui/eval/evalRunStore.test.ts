@@ -1,13 +1,24 @@
 /**
  * Stored Evaluation-page runs in a real Dexie database (fake-indexeddb in Node): written as a run goes, read back,
- * foreign rows refused rather than trusted, and two runs compared metric by metric.
+ * foreign rows refused rather than trusted; the eval CLI's JSON report imported as a run (bad files refused, nothing
+ * stored), and a base and a trained model's reports compared. The two reports in ./fixtures have the shape of
+ * bench:train's val-base.json and val-trained.json (config, questions, skipped, descriptions, summaries, results,
+ * as scripts/eval.ts --out writes them) with made-up questions and answers, scored by app/eval/metrics.ts and
+ * summarized by summarizePipeline as the CLI does: no LoCoMo text.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compareRuns } from '../../eval/compareRuns';
 import type { QuestionResult } from '../../eval/evalResults';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../eval/pipelines/evalPipeline';
 import { MemoryDB } from '../../memory/db';
-import { compareRuns, newRunId, readRun, type StoredRun, type StoredRunConfig, saveRun } from './evalRunStore';
+import { comparedRun, importReport, newRunId, readRun, type StoredRunConfig, saveRun } from './evalRunStore';
+
+const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', name), 'utf8');
+const BASE_REPORT = fixture('cli-report-base.json');
+const TRAINED_REPORT = fixture('cli-report-trained.json');
 
 const config = (model: string): StoredRunConfig => ({
   data: 'locomo-fixture.json#abc',
@@ -74,26 +85,95 @@ describe('stored evaluation runs', () => {
 
   it('a row this page did not write is reported unreadable, not trusted', () => {
     expect(readRun({ id: 'x', startedAt: 1, finishedAt: null, status: 'done', config: { split: 'conv-26' }, summaries: [], results: [] })).toBeNull();
-    expect(readRun({ id: 'x', startedAt: 1, finishedAt: null, status: 'done', config: config('m'), summaries: [{ pipeline: 'rag' }], results: [] })).toBeNull();
+    const bad = { ...result('rag', 0, 0.5), prediction: 7 };
+    expect(readRun({ id: 'x', startedAt: 1, finishedAt: null, status: 'done', config: config('m'), summaries: [], results: [bad] })).toBeNull();
+    const twice = [result('rag', 0, 0.5), result('rag', 0, 1)];
+    expect(readRun({ id: 'x', startedAt: 1, finishedAt: null, status: 'done', config: config('m'), summaries: [], results: twice })).toBeNull();
   });
 
-  it('two runs side by side: per pipeline and metric, A, B and B − A in points; J missing stays missing', async () => {
+  it("a row's summaries are recomputed from its answers, never read", () => {
+    const run = readRun({
+      id: 'x',
+      startedAt: 1,
+      finishedAt: 2,
+      status: 'done',
+      config: config('m'),
+      summaries: [{ pipeline: 'rag', overall: { f1: 9 } }],
+      results: [result('rag', 0, 0.5)],
+    });
+    expect(run?.summaries.map((s) => [s.pipeline, s.overall.f1])).toEqual([['rag', 0.5]]);
+  });
+});
+
+describe("the eval CLI's report imported as a run", () => {
+  it('the base and the trained reports import as two finished runs and compare question by question', async () => {
     const db = openDb();
-    const mk = async (model: string, results: QuestionResult[]): Promise<StoredRun> => {
-      const id = newRunId(Date.now());
-      await saveRun(db, { id, startedAt: 1, finishedAt: 2, status: 'done', config: { ...config(model), judgeModel: model }, results });
-      return readRun((await db.evalRuns.get(id))!)!;
+    const a = await importReport(db, BASE_REPORT, 'val-base.json', 1000);
+    const b = await importReport(db, TRAINED_REPORT, 'val-trained.json', 1001);
+    expect(await db.evalRuns.count()).toBe(2);
+    const [ra, rb] = [readRun((await db.evalRuns.get(a.id))!)!, readRun((await db.evalRuns.get(b.id))!)!];
+    expect([ra.status, ra.config.model, ra.config.importedFrom, ra.results.length]).toEqual(['done', 'base.Q8_0', 'val-base.json', 8]);
+    expect(rb.config.model).toBe('trained.Q8_0');
+
+    const c = compareRuns(comparedRun(ra), comparedRun(rb));
+    expect(c.sameQuestionsAndPrompts).toBe(true);
+    expect(c.differences.settings).toEqual([{ field: 'model', a: 'base.Q8_0', b: 'trained.Q8_0' }]);
+    expect(c.differences.promptsUnrecorded).toEqual([]);
+    // The comparison's per-run numbers are the CLI's own summaries (all questions shared), overall and per category.
+    const [sa, sb] = [JSON.parse(BASE_REPORT).summaries[0], JSON.parse(TRAINED_REPORT).summaries[0]];
+    const evidence = c.pipelines[0]!;
+    expect(evidence.pipeline).toBe('evidence');
+    const f1 = evidence.overall.metrics.find((m) => m.metric === 'F1')!;
+    expect(f1.a).toBeCloseTo(100 * sa.overall.f1, 10);
+    expect(f1.b).toBeCloseTo(100 * sb.overall.f1, 10);
+    const em = evidence.overall.metrics.find((m) => m.metric === 'EM')!;
+    expect(em.delta).toBeCloseTo(100 * (sb.overall.exactMatch - sa.overall.exactMatch), 10);
+    expect(evidence.byCategory.map((x) => x.code)).toEqual(sa.byCategory.map((x: { code: number }) => x.code));
+    for (const [i, cat] of evidence.byCategory.entries()) {
+      expect(cat.scores.questions).toBe(sa.byCategory[i].summary.questions);
+      expect(cat.scores.metrics.find((m) => m.metric === 'BLEU-1')!.b).toBeCloseTo(100 * sb.byCategory[i].summary.bleu1, 10);
+    }
+    const differ = JSON.parse(BASE_REPORT).results.filter(
+      (r: QuestionResult, i: number) => r.prediction.trim() !== JSON.parse(TRAINED_REPORT).results[i].prediction.trim(),
+    ).length;
+    expect(c.questions).toHaveLength(8);
+    expect(c.questions.filter((q) => q.answersDiffer)).toHaveLength(differ);
+    expect(differ).toBeGreaterThan(0);
+    expect(differ).toBeLessThan(8);
+  });
+
+  it('a file that is not a report is refused with the file and the field named; nothing is stored', async () => {
+    const db = openDb();
+    const report = JSON.parse(BASE_REPORT);
+    const refused = async (text: string) => {
+      const error = await importReport(db, text, 'r.json', 1).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect(await db.evalRuns.count()).toBe(0);
+      return error;
     };
-    const a = await mk('base', [result('rag', 0, 0.2, 'WRONG'), result('rag', 1, 0.4, 'CORRECT')]);
-    const b = await mk('trained', [result('rag', 0, 0.6, 'CORRECT'), result('rag', 1, 0.8, 'CORRECT'), result('full', 0, 1, null)]);
-    const rows = compareRuns(a, b);
-    const f1 = rows.find((r) => r.pipeline === 'rag' && r.metric === 'F1')!;
-    expect(f1.a).toBeCloseTo(30, 10);
-    expect(f1.b).toBeCloseTo(70, 10);
-    expect(f1.delta).toBeCloseTo(40, 10);
-    expect(rows.find((r) => r.pipeline === 'rag' && r.metric === 'J')).toMatchObject({ a: 50, b: 100, delta: 50 });
-    // full only in B, and judged by nobody there: no number is made up.
-    expect(rows.find((r) => r.pipeline === 'full' && r.metric === 'F1')).toMatchObject({ a: null, b: 100, delta: null });
-    expect(rows.find((r) => r.pipeline === 'full' && r.metric === 'J')).toMatchObject({ a: null, b: null, delta: null });
+    expect(await refused('{"config": ')).toMatch(/^r\.json is not JSON/);
+    expect(await refused(JSON.stringify({ ...report, results: undefined }))).toMatch(/^r\.json is not an evaluation report: results: /);
+    const badScore = structuredClone(report);
+    badScore.results[2].scores.f1 = '0.5';
+    expect(await refused(JSON.stringify(badScore))).toMatch(/results\.2\.scores\.f1: /);
+    const badPipeline = structuredClone(report);
+    badPipeline.config.pipelines = ['mystery'];
+    expect(await refused(JSON.stringify(badPipeline))).toMatch(/config\.pipelines\.0: /);
+    expect(await refused(JSON.stringify({ ...report, results: [] }))).toMatch(/no answered question/);
+    expect(await refused(JSON.stringify({ ...report, results: [report.results[0], report.results[0]] }))).toMatch(
+      /lists a question twice \(evidence conv-b #0\)/,
+    );
+    // A LoCoMo data file picked by mistake.
+    expect(await refused(JSON.stringify([{ sample_id: 'conv-b', qa: [] }]))).toMatch(/not an evaluation report/);
+  });
+
+  it('importing the same report twice stores two runs: nothing is overwritten', async () => {
+    const db = openDb();
+    const first = await importReport(db, BASE_REPORT, 'val-base.json', 5);
+    const second = await importReport(db, BASE_REPORT, 'val-base.json', 5);
+    expect(first.id).not.toBe(second.id);
+    expect(await db.evalRuns.count()).toBe(2);
   });
 });
