@@ -2,6 +2,7 @@ import type { Capabilities } from './capabilities';
 import type { CatalogEntry } from './catalog';
 import { resolveModelSource } from './catalog';
 import { chooseWllamaBackend, type EngineChoice } from './engineChoice';
+import type { ModelFileVerdict, ModelHashStorage } from './modelFileCheck';
 import { describePrefillRate, type PrefillRateStorage, seedPrefillRate } from './prefillRate';
 import type { LLMClient } from './types';
 
@@ -37,12 +38,40 @@ function pageStorage(): PrefillRateStorage | null {
   }
 }
 
+/** Storage that lasts as long as the page, where the browser blocks localStorage. */
+function pageLifetimeStorage(): ModelHashStorage {
+  const items = new Map<string, string>();
+  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) };
+}
+
+function describeVerdict(verdict: ModelFileVerdict | null): string {
+  if (!verdict) return '';
+  if (verdict.kind === 'pinned') return '; file sha256 matches the catalog';
+  if (verdict.kind === 'first-download') return '; no published sha256: this first download’s hash is recorded, and a changed file will be refused';
+  return '; file sha256 matches its first download';
+}
+
 /** Loads a catalog entry in the engine it belongs to; the engines' code is fetched only now. */
 export async function loadChatModel(options: LoadChatModelOptions): Promise<LoadedChatModel> {
   const { entry, caps, baseUrl, onProgress, signal } = options;
   if (entry.engine === 'wllama') {
-    const { createWllamaClient } = await import('./wllamaClient');
+    const [{ createWllamaClient }, { downloadCheckedGGUF }] = await Promise.all([import('./wllamaClient'), import('./ggufDownload')]);
     const source = resolveModelSource(entry, baseUrl);
+    // Downloaded (unless cached) and checked before wllama loads it: against the catalog's sha256, or the first download's.
+    const verdict = await downloadCheckedGGUF({
+      url: source.url,
+      pinnedSha256: entry.sha256,
+      storage: pageStorage() ?? pageLifetimeStorage(),
+      onProgress: ({ phase, loaded, total }) =>
+        onProgress?.({
+          fraction: total > 0 ? loaded / total : null,
+          text:
+            phase === 'download'
+              ? `Downloading ${entry.id}: ${Math.round(loaded / 1e6)} / ${Math.round(total / 1e6)} MB`
+              : `Checking ${entry.id}'s sha256: ${Math.round(loaded / 1e6)} / ${Math.round(total / 1e6)} MB`,
+        }),
+      ...(signal ? { signal } : {}),
+    });
     const backend = chooseWllamaBackend(caps, options.choice);
     const onCpu = !backend.gpu;
     const client = await createWllamaClient({
@@ -76,7 +105,7 @@ export async function loadChatModel(options: LoadChatModelOptions): Promise<Load
     return {
       client,
       loadMs: client.loadMs,
-      runtime: `wllama (llama.cpp WASM), ${client.threads} thread${client.threads === 1 ? '' : 's'}${client.multithreaded ? '' : ' (single-threaded build)'}, ${onCpu ? 'CPU' : 'WebGPU'} — ${backend.reason}${prefill}`,
+      runtime: `wllama (llama.cpp WASM), ${client.threads} thread${client.threads === 1 ? '' : 's'}${client.multithreaded ? '' : ' (single-threaded build)'}, ${onCpu ? 'CPU' : 'WebGPU'} — ${backend.reason}${prefill}${describeVerdict(verdict)}`,
     };
   }
   const { createWebLLMClient } = await import('./webllmClient');

@@ -50,7 +50,11 @@ export interface GGUFCatalogEntry extends CatalogEntryBase {
   url: string;
   /** Path of the file under a local model base URL. */
   localPath: string;
-  /** Pinned where known, so a download can be checked. */
+  /**
+   * The file's sha256 where one is published for exactly this repository and file name: a download is refused
+   * unless it matches. Without one, the first download's hash is recorded and later downloads are held to it
+   * (app/llm/modelFileCheck.ts).
+   */
   sha256?: string;
   requires: { webgpu: false; shaderF16: false };
 }
@@ -116,6 +120,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     license: 'Apache-2.0',
     url: `${HF}/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf`,
     localPath: 'gguf/qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    // No published sha256 found for this exact file: trusted on its first download.
     requires: { webgpu: false, shaderF16: false },
   },
   {
@@ -124,11 +129,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     label: 'Llama 3.2 1B Instruct (Q4_K_M)',
     quantization: 'Q4_K_M',
     contextLength: 131072,
-    sizeBytes: 808 * MB,
-    sizeApproximate: true,
+    sizeBytes: 807_694_464,
+    sizeApproximate: false,
     license: 'Llama 3.2 Community License',
     url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf`,
     localPath: 'gguf/Llama-3.2-1B-Instruct-Q4_K_M.gguf',
+    // Hash and size not from Hugging Face's file page (unreachable from here) but as pinned for this repository and
+    // file by several independent public projects' download checks, one at revision 067b946cf014b7c697f3654f621d577a3e3afd1c.
+    sha256: '6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83',
     requires: { webgpu: false, shaderF16: false },
   },
   // Larger GGUF builds, from bartowski's llama.cpp imatrix quantizations (the same source as Llama 3.2 1B above): his
@@ -139,11 +147,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     label: 'Qwen2.5 1.5B Instruct (Q4_K_M)',
     quantization: 'Q4_K_M',
     contextLength: 32768,
-    sizeBytes: 990 * MB,
-    sizeApproximate: true,
+    sizeBytes: 986_048_768,
+    sizeApproximate: false,
     license: 'Apache-2.0',
     url: `${HF}/bartowski/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf`,
     localPath: 'gguf/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf',
+    // As pinned for this repository and file by several independent public projects' download checks (revisions
+    // d6f592509429a0f25fc337a6d05065356c40d2b2 and 9eadc66189c7641e1ddd226b8267a9119b2ce2d4 among them).
+    sha256: '1adf0b11065d8ad2e8123ea110d1ec956dab4ab038eab665614adba04b6c3370',
     requires: { webgpu: false, shaderF16: false },
   },
   {
@@ -152,11 +163,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     label: 'Qwen2.5 3B Instruct (Q4_K_M)',
     quantization: 'Q4_K_M',
     contextLength: 32768,
-    sizeBytes: 1930 * MB,
-    sizeApproximate: true,
+    sizeBytes: 1_929_903_264,
+    sizeApproximate: false,
     license: 'Qwen Research License (non-commercial)',
     url: `${HF}/bartowski/Qwen2.5-3B-Instruct-GGUF/resolve/main/Qwen2.5-3B-Instruct-Q4_K_M.gguf`,
     localPath: 'gguf/Qwen2.5-3B-Instruct-Q4_K_M.gguf',
+    // As pinned for this repository and file by several independent public projects, one recording that the
+    // repository's LFS size and hash at revision f302c64a2269a69fb27b2f9473b362f5bb8e78d8 match it.
+    sha256: '9c9f56a391a3abbd5b89d0245bf6106081bcc3173119d4229235dd9d23253f94',
     requires: { webgpu: false, shaderF16: false },
   },
   {
@@ -165,11 +179,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     label: 'Llama 3.2 3B Instruct (Q4_K_M)',
     quantization: 'Q4_K_M',
     contextLength: 131072,
-    sizeBytes: 2020 * MB,
-    sizeApproximate: true,
+    sizeBytes: 2_019_377_696,
+    sizeApproximate: false,
     license: 'Llama 3.2 Community License',
     url: `${HF}/bartowski/Llama-3.2-3B-Instruct-GGUF/resolve/main/Llama-3.2-3B-Instruct-Q4_K_M.gguf`,
     localPath: 'gguf/Llama-3.2-3B-Instruct-Q4_K_M.gguf',
+    // As pinned for this repository and file by several independent public projects, one at revision
+    // 5ab33fa94d1d04e903623ae72c95d1696f09f9e8.
+    sha256: '6c1a2b41161032677be168d354123594c0e6e67d2b9227c84f296ad037c728ff',
     requires: { webgpu: false, shaderF16: false },
   },
   // web-llm (WebGPU): the fast path where the browser has a real GPU.
