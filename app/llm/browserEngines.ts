@@ -59,6 +59,7 @@ export async function loadChatModel(options: LoadChatModelOptions): Promise<Load
     const source = resolveModelSource(entry, baseUrl);
     // Downloaded (unless cached) and checked before wllama loads it: against the catalog's sha256, or the first download's.
     const verdict = await downloadCheckedGGUF({
+      what: `Loading ${entry.id} with wllama`,
       url: source.url,
       pinnedSha256: entry.sha256,
       storage: pageStorage() ?? pageLifetimeStorage(),

@@ -69,19 +69,19 @@ describe('downloadCheckedGGUF', () => {
     const pinned = sha(bytesOf('GGUF model bytes'));
     const storage = memoryStorage();
     const phases: string[] = [];
-    const verdict = await downloadCheckedGGUF({ url: URL_A, pinnedSha256: pinned, storage, onProgress: (p) => phases.push(p.phase) });
+    const verdict = await downloadCheckedGGUF({ what: 'Loading a', url: URL_A, pinnedSha256: pinned, storage, onProgress: (p) => phases.push(p.phase) });
     expect(verdict).toEqual({ kind: 'pinned', sha256: pinned });
     expect(phases).toEqual(['download', 'check']);
     expect(files.get(`name:${URL_A}`)!.metadata).toMatchObject({ originalURL: URL_A, memoryR1Sha256: pinned });
 
-    expect(await downloadCheckedGGUF({ url: URL_A, pinnedSha256: pinned, storage })).toEqual({ kind: 'pinned', sha256: pinned });
+    expect(await downloadCheckedGGUF({ what: 'Loading a', url: URL_A, pinnedSha256: pinned, storage })).toEqual({ kind: 'pinned', sha256: pinned });
     expect(calls).toEqual({ fetch: 1, open: 1 });
   });
 
   it('refuses a file that does not match its pin: it leaves the cache, and the error names both hashes', async () => {
     server.set(URL_A, bytesOf('tampered'));
     const pinned = sha(bytesOf('the real thing'));
-    const error = await downloadCheckedGGUF({ url: URL_A, pinnedSha256: pinned, storage: memoryStorage() }).catch((e: unknown) => e);
+    const error = await downloadCheckedGGUF({ what: 'Loading a', url: URL_A, pinnedSha256: pinned, storage: memoryStorage() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelFileHashError);
     expect((error as Error).message).toContain(sha(bytesOf('tampered')));
     expect((error as Error).message).toContain(pinned);
@@ -91,21 +91,27 @@ describe('downloadCheckedGGUF', () => {
   it('trusts an unpinned file on first download, and refuses a changed file at the same URL after the cache was cleared', async () => {
     const storage = memoryStorage();
     server.set(URL_A, bytesOf('version one'));
-    expect(await downloadCheckedGGUF({ url: URL_A, storage })).toEqual({ kind: 'first-download', sha256: sha(bytesOf('version one')) });
+    expect(await downloadCheckedGGUF({ what: 'Loading a', url: URL_A, storage })).toEqual({ kind: 'first-download', sha256: sha(bytesOf('version one')) });
     const record = storage.items.get(FIRST_DOWNLOAD_STORAGE_KEY);
 
     files.clear(); // "clear model cache"
     server.set(URL_A, bytesOf('version two'));
-    await expect(downloadCheckedGGUF({ url: URL_A, storage })).rejects.toThrow(`has sha256 ${sha(bytesOf('version two'))}, but its first download`);
+    await expect(downloadCheckedGGUF({ what: 'Loading a', url: URL_A, storage })).rejects.toThrow(
+      `has sha256 ${sha(bytesOf('version two'))}, but its first download`,
+    );
     expect(files.size).toBe(0);
     expect(storage.items.get(FIRST_DOWNLOAD_STORAGE_KEY)).toBe(record);
 
     server.set(URL_A, bytesOf('version one'));
-    expect((await downloadCheckedGGUF({ url: URL_A, storage }))?.kind).toBe('same-as-first-download');
+    expect((await downloadCheckedGGUF({ what: 'Loading a', url: URL_A, storage }))?.kind).toBe('same-as-first-download');
+  });
+
+  it('says which file could not be fetched', async () => {
+    await expect(downloadCheckedGGUF({ what: 'Loading a', url: URL_A, storage: memoryStorage() })).rejects.toThrow(`Loading a (could not fetch ${URL_A}): `);
   });
 
   it('leaves a split model to wllama (its shards are fetched by the loader): nothing downloaded here', async () => {
-    expect(await downloadCheckedGGUF({ url: 'https://example.org/m-00001-of-00003.gguf', storage: memoryStorage() })).toBeNull();
+    expect(await downloadCheckedGGUF({ what: 'Loading a', url: 'https://example.org/m-00001-of-00003.gguf', storage: memoryStorage() })).toBeNull();
     expect(calls.fetch).toBe(0);
   });
 });

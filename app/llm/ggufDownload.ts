@@ -18,6 +18,8 @@ export interface GGUFDownloadProgress {
 }
 
 export interface DownloadCheckedGGUFOptions {
+  /** What is being done, for the message of a download that fails ("Loading X with wllama"). */
+  what: string;
   url: string;
   pinnedSha256?: string | undefined;
   storage: ModelHashStorage;
@@ -31,14 +33,19 @@ export interface DownloadCheckedGGUFOptions {
  * from the cache and ModelFileHashError is thrown.
  */
 export async function downloadCheckedGGUF(options: DownloadCheckedGGUFOptions): Promise<ModelFileVerdict | null> {
-  const { url, pinnedSha256, storage, onProgress, signal } = options;
+  const { what, url, pinnedSha256, storage, onProgress, signal } = options;
   if (/-\d{5}-of-\d{5}\.gguf(\?.*)?$/.test(url)) return null;
   const { CacheManager } = await import('@wllama/wllama');
   const cache = new CacheManager();
-  await cache.download(url, {
-    progressCallback: ({ loaded, total }) => onProgress?.({ phase: 'download', loaded, total }),
-    ...(signal ? { signal } : {}),
-  });
+  try {
+    await cache.download(url, {
+      progressCallback: ({ loaded, total }) => onProgress?.({ phase: 'download', loaded, total }),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new Error(`${what} (could not fetch ${url}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   const name = await cache.getNameFromURL(url);
   const [metadata, size] = await Promise.all([cache.getMetadata(name), cache.getSize(name)]);
   const checked = (metadata as Record<string, unknown> | null)?.[CHECKED_SHA256];
