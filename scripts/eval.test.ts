@@ -36,6 +36,13 @@ describe('npm run eval', () => {
     await expect(main(['--data', LOCOMO_FIXTURE_PATH, '--model', 'no-such.gguf'])).rejects.toBeInstanceOf(UsageError);
   });
 
+  it('refuses rollout options that cannot apply, before loading anything', async () => {
+    await expect(main(['rollouts', '--data', LOCOMO_FIXTURE_PATH, '--model', 'm.gguf', '--answer-model', 'no-such.gguf'])).rejects.toThrow(
+      /--answer-model: no such GGUF file: no-such.gguf/,
+    );
+    await expect(main(['--data', LOCOMO_FIXTURE_PATH, '--no-judge', '--answer-model', 'a.gguf'])).rejects.toThrow(/--answer-model is a rollouts option/);
+  });
+
   // Two runs of ~6 model calls each on shared cores.
   it('the same evaluation run twice gives byte-identical scores (prompt cache off by default)', { timeout: 600_000 }, async () => {
     assertTestModelsPresent();

@@ -65,6 +65,7 @@ export const OPTIONS = {
   policy: { type: 'string', default: 'answer,manager' },
   'group-size': { type: 'string', default: '4' },
   reward: { type: 'string', default: 'em' },
+  'answer-model': { type: 'string' },
   threads: { type: 'string' },
   'prompt-cache': { type: 'boolean', default: false },
   'no-prompt-cache': { type: 'boolean', default: false },
@@ -126,6 +127,9 @@ rollouts (GRPO training data)
   --group-size N           rollouts per prompt (default 4).
   --reward em|f1           a sample's reward: exact match (default, Memory-R1's) or Mem0's token F1 (for small
                            models, whose groups otherwise all earn 0).
+  --answer-model M         the frozen Answer Agent that scores the Memory Manager's samples (Memory-R1 trains the
+                           manager against a fixed answerer): a GGUF file, or a model name on --base-url; default
+                           the model under test.
   --out FILE               JSONL (default rollouts.jsonl).
 
 examples
@@ -235,6 +239,9 @@ export async function main(argv: string[]): Promise<CliOutcome> {
     return {};
   }
   if (!values.data) throw new UsageError('--data <locomo.json> is required');
+  if (command === 'evaluate' && values['answer-model']) throw new UsageError('--answer-model is a rollouts option (npm run eval -- rollouts …)');
+  if (values['answer-model'] && values.backend === 'gguf' && !existsSync(values['answer-model']))
+    throw new UsageError(`--answer-model: no such GGUF file: ${values['answer-model']}`);
   // Checked before any model loads: a run with an unnamed judge is refused at once.
   const judgeChoice = command === 'evaluate' ? chooseJudge(values) : 'none';
   if (!isEvalSplit(values.split)) throw new UsageError(`--split must be test, val, train or all, got "${values.split}"`);
@@ -259,6 +266,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
   const promptCache = values['prompt-cache'];
   const llm = forScoring(engine, promptCache);
   let judgeLlm: LLMClient | null = null;
+  let answerLlm: LLMClient | null = null;
   let embedder: Embedder | null = null;
   const banks: EvalBank[] = [];
   try {
@@ -273,6 +281,15 @@ export async function main(argv: string[]): Promise<CliOutcome> {
       for (const p of policies) if (p !== 'answer' && p !== 'manager') throw new UsageError(`--policy takes answer and/or manager, got "${p}"`);
       const groupSize = positive('group-size', values['group-size'])!;
       if (values.reward !== 'em' && values.reward !== 'f1') throw new UsageError(`--reward takes em or f1, got "${values.reward}"`);
+      if (values['answer-model']) {
+        answerLlm = forScoring(
+          await openClient(
+            { threads, backend: values.backend, baseUrl: values['base-url'], model: values['answer-model'], apiKey: values['api-key'] },
+            'frozen Answer Agent (--answer-model)',
+          ),
+          promptCache,
+        );
+      }
       const bank = await openMemoryBank(dims, 'rollouts');
       banks.push(bank);
       const collected = await collectRollouts({
@@ -283,7 +300,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
         limit,
         perSpeakerK: positive('per-speaker-k', values['per-speaker-k']) ?? DEFAULT_PIPELINE_SETTINGS.perSpeakerK,
         reward: values.reward === 'f1' ? 'token-f1' : 'exact-match',
-        deps: { llm, embedder, openCopy: (name) => openMemoryBank(dims, name) },
+        deps: { llm, embedder, openCopy: (name) => openMemoryBank(dims, name), ...(answerLlm ? { answerLlm } : {}) },
         bank,
         onProgress: progress,
       });
@@ -362,6 +379,7 @@ export async function main(argv: string[]): Promise<CliOutcome> {
     for (const b of banks) b.close();
     await embedder?.dispose();
     await judgeLlm?.dispose();
+    await answerLlm?.dispose();
     await llm.dispose();
   }
 }
