@@ -24,7 +24,7 @@ test('wllama loads the real GGUF from the local base URL and returns a schema-va
           properties: {
             id: { type: 'string', maxLength: 4 },
             text: { type: 'string', maxLength: 48 },
-            event: { type: 'string', enum: ['ADD', 'UPDATE', 'DELETE', 'NONE'] },
+            event: { type: 'string', enum: ['ADD', 'UPDATE', 'DELETE', 'NOOP'] },
           },
           required: ['id', 'text', 'event'],
           additionalProperties: false,

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
           facts: ['Maya now prefers tea to coffee.'],
         },
         {
-          name: 'already stored (should be NONE)',
+          name: 'already stored (should be NOOP)',
           memories: ['Maya is looking into art therapy programs.', 'Maya wants to help people through art.'],
           facts: ['Maya is looking into art therapy programs.'],
         },

@@ -142,7 +142,7 @@ describe('Memory Manager', () => {
     expect(result.errors).toEqual([
       expect.stringMatching(/^attempt 1: the output is not valid JSON/),
       'attempt 1: the reply was cut off at the 400-token limit; keep the texts shorter',
-      'attempt 2: entry 0 (UPDATE): UPDATE leaves memory "0" unchanged; use NONE',
+      'attempt 2: entry 0 (UPDATE): UPDATE leaves memory "0" unchanged; use NOOP',
     ]);
     expect(result.attemptErrors).toHaveLength(2);
     expect(llm.remaining).toBe(0);
@@ -150,7 +150,7 @@ describe('Memory Manager', () => {
     expect(events.at(-1)).toMatchObject({ type: 'rejected', stage: 'memory-update', rawOutputs: [cutOff.text, unchanged] });
   });
 
-  it('tells the model to use NONE when it re-adds a stored fact, and rejects a second re-add', async () => {
+  it('tells the model to use NOOP when it re-adds a stored fact, and rejects a second re-add', async () => {
     await seed(['Melanie is researching adoption agencies.']);
     const before = await dumpBank(bank.db);
     const readd = update({ id: '1', text: 'Melanie is researching adoption agencies.', event: 'ADD' });
@@ -159,7 +159,7 @@ describe('Memory Manager', () => {
     const result = await manager.processTurn(turn('I am researching adoption agencies.'));
 
     expect(result.status).toBe('rejected');
-    expect(llm.requests[2]!.messages.at(-1)!.content).toContain('entry 0 (ADD): memory "0" already says this; use NONE');
+    expect(llm.requests[2]!.messages.at(-1)!.content).toContain('entry 0 (ADD): memory "0" already says this; use NOOP');
     expect(await dumpBank(bank.db)).toBe(before);
   });
 
@@ -179,7 +179,7 @@ describe('Memory Manager', () => {
     expect(await dumpBank(bank.db)).toBe(before);
   });
 
-  it('applies DELETE and NONE, recording both in the history', async () => {
+  it('applies DELETE and NOOP, recording both in the history', async () => {
     const [car, running] = await seed(['Melanie owns a red car.', 'Melanie likes running.']);
     const factsReply = facts('Melanie sold her red car.', 'Melanie likes running.');
     const said = turn('I sold my red car. Still running every day!');
@@ -191,7 +191,7 @@ describe('Memory Manager', () => {
     const shortId = (id: string | undefined) => probe.candidates.find((c) => c.memoryId === id)!.shortId;
     const { manager } = setup([
       factsReply,
-      update({ id: shortId(car), text: 'Melanie owns a red car.', event: 'DELETE' }, { id: shortId(running), text: 'Melanie likes running.', event: 'NONE' }),
+      update({ id: shortId(car), text: 'Melanie owns a red car.', event: 'DELETE' }, { id: shortId(running), text: 'Melanie likes running.', event: 'NOOP' }),
     ]);
 
     const result = await manager.processTurn(said);
@@ -199,7 +199,7 @@ describe('Memory Manager', () => {
 
     expect(result.status === 'applied' && result.ops.map((o) => [o.event, o.op, o.memoryId])).toEqual([
       ['DELETE', 'DELETE', car],
-      ['NONE', 'NOOP', running],
+      ['NOOP', 'NOOP', running],
     ]);
     expect(await bank.db.memories.get(car!)).toBeUndefined();
     expect(

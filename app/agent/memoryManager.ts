@@ -3,7 +3,7 @@
  * 1. resolves relative dates in the turn against its session date (app/lib/calendar.ts), then asks the model for the
  *    turn's facts (schema-constrained `{"facts": [...]}`), third person, speaker named;
  * 2. embeds the facts and retrieves the most similar memories of the namespace (the union over the facts,
- *    capped), shows them to the model under short ids and asks for ADD / UPDATE / DELETE / NONE per fact;
+ *    capped), shows them to the model under short ids and asks for ADD / UPDATE / DELETE / NOOP per fact;
  * 3. maps the ids back, embeds the new texts and hands the batch to `bank.apply` (validated whole, one
  *    transaction, all or nothing).
  *
@@ -357,7 +357,7 @@ export function createMemoryManager(deps: MemoryManagerDeps, managerOptions: Mem
       const ops = result.history.map((row): AppliedOp => {
         const entry = entries[row.seq];
         return {
-          event: entry?.event ?? (row.op === 'NOOP' ? 'NONE' : row.op),
+          event: entry?.event ?? row.op,
           op: row.op,
           memoryId: row.memoryId,
           shortId: entry && entry.event !== 'ADD' ? entry.id : null,

@@ -1,7 +1,7 @@
 /**
  * Turns the model's remapped entries into the bank's operations: ADD / UPDATE carry the embedding of their new
  * text (computed beforehand: nothing but IndexedDB may be awaited inside the transaction that applies them) and
- * an eventTime; NONE becomes NOOP. The ops keep the entries' order, so the bank's reason for op i is about entry i.
+ * an eventTime; DELETE and NOOP name the memory. The ops keep the entries' order, so the bank's reason for op i is about entry i.
  */
 
 import { findExplicitDate } from '../lib/calendar';
@@ -34,7 +34,7 @@ function embeddingOf(text: string, context: MemoryOpsContext): Float32Array {
 /**
  * eventTime: the date written in the text (dates were resolved before extraction, so "on 7 May 2023" is there
  * when the fact is about a dated event), else the session date. An UPDATE that does not change the text keeps
- * the memory's eventTime, so the bank can still tell it is no change at all (and say "use NONE").
+ * the memory's eventTime, so the bank can still tell it is no change at all (and say "use NOOP").
  */
 export function memoryOpsFromEntries(entries: readonly RemappedEntry[], context: MemoryOpsContext): MemoryOp[] {
   return entries.map((entry): MemoryOp => {
@@ -55,7 +55,7 @@ export function memoryOpsFromEntries(entries: readonly RemappedEntry[], context:
       }
       case 'DELETE':
         return { op: 'DELETE', id: entry.memoryId };
-      case 'NONE':
+      case 'NOOP':
         return { op: 'NOOP', id: entry.memoryId };
     }
   });

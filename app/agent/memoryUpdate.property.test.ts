@@ -3,7 +3,7 @@
  * one transaction), run through the manager itself with generated replies:
  * - every generated malformed reply (given on both attempts) is rejected with a reason of its kind, and the bank
  *   is byte-identical afterwards;
- * - every generated valid reply is applied, and its UPDATE / DELETE / NONE land on exactly the real memories the
+ * - every generated valid reply is applied, and its UPDATE / DELETE / NOOP land on exactly the real memories the
  *   short ids named.
  * The model's replies are generated (the arbitraries the fault harness also runs in the browser,
  * app/agent/testing/malformedModelOutputs.ts), the bank (fake-indexeddb + the exact vector index) is real.
@@ -94,7 +94,7 @@ describe('memory-update replies (property-based)', () => {
     for (const [kind, n] of kinds) expect(n, kind).toBeGreaterThan(15);
   }, 120_000);
 
-  it('applies every valid reply, its UPDATE / DELETE / NONE on exactly the memories named', async () => {
+  it('applies every valid reply, its UPDATE / DELETE / NOOP on exactly the memories named', async () => {
     await fc.assert(
       fc.asyncProperty(validEntries, async (entries) => {
         const fresh = await openSeededBank();

@@ -7,7 +7,7 @@ describe('parseMemoryUpdate', () => {
       memory: [
         { id: '0', text: 'Melanie adopted two dogs, Buddy and Scout.', event: 'UPDATE', old_memory: 'Melanie adopted a dog named Buddy.' },
         { id: '7', text: 'Melanie started pottery classes.', event: 'ADD' },
-        { id: '1', text: 'Melanie likes running.', event: 'NONE' },
+        { id: '1', text: 'Melanie likes running.', event: 'NOOP' },
         { id: '2', text: '', event: 'DELETE' },
       ],
     });
@@ -16,7 +16,7 @@ describe('parseMemoryUpdate', () => {
       value: [
         { id: '0', text: 'Melanie adopted two dogs, Buddy and Scout.', event: 'UPDATE', oldMemory: 'Melanie adopted a dog named Buddy.' },
         { id: '7', text: 'Melanie started pottery classes.', event: 'ADD' },
-        { id: '1', text: 'Melanie likes running.', event: 'NONE' },
+        { id: '1', text: 'Melanie likes running.', event: 'NOOP' },
         { id: '2', text: '', event: 'DELETE' },
       ],
     });
@@ -34,11 +34,11 @@ describe('parseMemoryUpdate', () => {
     ['{"memory":{}}', /"memory" must be an array of entries, got an object/],
     ['{"memories":[]}', /unexpected field "memories"[\s\S]*"memory" must be an array/],
     ['{"memory":[null]}', /entry 0 must be an object, got null/],
-    ['{"memory":[{"id":"0","text":"x","event":"MERGE"}]}', /entry 0: unknown event "MERGE"; expected ADD, UPDATE, DELETE or NONE/],
+    ['{"memory":[{"id":"0","text":"x","event":"MERGE"}]}', /entry 0: unknown event "MERGE"; expected ADD, UPDATE, DELETE or NOOP/],
     ['{"memory":[{"id":"0","text":"x","event":"update"}]}', /entry 0: unknown event "update"/],
     ['{"memory":[{"id":0,"text":"x","event":"UPDATE"}]}', /entry 0 \(UPDATE\): "id" must be a string, got number 0/],
     ['{"memory":[{"text":"x","event":"DELETE"}]}', /entry 0 \(DELETE\): "id" must be a string, got nothing/],
-    ['{"memory":[{"id":" ","text":"x","event":"NONE"}]}', /entry 0 \(NONE\): "id" is empty/],
+    ['{"memory":[{"id":" ","text":"x","event":"NOOP"}]}', /entry 0 \(NOOP\): "id" is empty/],
     ['{"memory":[{"id":"0","event":"UPDATE"}]}', /entry 0 \(UPDATE\): "text" must be a string, got nothing/],
     ['{"memory":[{"id":"0","text":"  ","event":"UPDATE"}]}', /entry 0 \(UPDATE\): "text" is empty; UPDATE needs the memory's text/],
     ['{"memory":[{"id":"0","text":"x","event":"UPDATE","confidence":0.9}]}', /entry 0 \(UPDATE\): unexpected field "confidence"/],

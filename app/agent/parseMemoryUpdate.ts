@@ -8,7 +8,7 @@ import { describeValue, type ParseResult, parseJson } from './parseResult';
 import { MAX_MEMORY_UPDATE_TEXT_LENGTH, MEMORY_EVENTS, type MemoryEvent } from './prompts/memoryUpdatePrompt';
 
 export interface MemoryUpdateEntry {
-  /** A shown memory's short id for UPDATE / DELETE / NONE; for ADD whatever new id the model invented. */
+  /** A shown memory's short id for UPDATE / DELETE / NOOP; for ADD whatever new id the model invented. */
   id: string;
   text: string;
   event: MemoryEvent;
@@ -58,7 +58,7 @@ export function parseMemoryUpdate(text: string, options: ParseMemoryUpdateOption
     const problems: string[] = [];
     const event = item.event;
     const known = typeof event === 'string' && EVENTS.has(event);
-    if (!known) problems.push(`unknown event ${describeValue(event)}; expected ADD, UPDATE, DELETE or NONE`);
+    if (!known) problems.push(`unknown event ${describeValue(event)}; expected ADD, UPDATE, DELETE or NOOP`);
     for (const key of Object.keys(item)) {
       if (!ALLOWED_FIELDS.has(key)) problems.push(`unexpected field ${describeValue(key)}`);
     }

@@ -101,7 +101,7 @@ describe('memory updates on real replies', () => {
     const before = await dumpBank(bank.db);
     const remapped = remapMemoryUpdate(parsed.value, map);
     if (!remapped.ok) {
-      expect(remapped.errors.every((e) => /^entry \d+ \((UPDATE|DELETE|NONE)\): id ".*" is not one of the memories shown/.test(e))).toBe(true);
+      expect(remapped.errors.every((e) => /^entry \d+ \((UPDATE|DELETE|NOOP)\): id ".*" is not one of the memories shown/.test(e))).toBe(true);
       return;
     }
     const candidates = new Map((await bank.db.memories.bulkGet(ids)).map((m) => [m!.id, m!]));

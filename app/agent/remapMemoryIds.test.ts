@@ -24,12 +24,12 @@ describe('createShortIdMap', () => {
 describe('remapMemoryUpdate', () => {
   const map = createShortIdMap(REAL);
 
-  it('maps UPDATE / DELETE / NONE to real ids and drops the invented ADD id, keeping order', () => {
+  it('maps UPDATE / DELETE / NOOP to real ids and drops the invented ADD id, keeping order', () => {
     const entries: MemoryUpdateEntry[] = [
       { id: '2', text: 'Melanie adopted two dogs, Buddy and Scout.', event: 'UPDATE' },
       { id: '9', text: 'Melanie started pottery classes.', event: 'ADD' },
       { id: '0', text: 'whatever', event: 'DELETE' },
-      { id: '1', text: 'Melanie likes running.', event: 'NONE' },
+      { id: '1', text: 'Melanie likes running.', event: 'NOOP' },
     ];
     expect(remapMemoryUpdate(entries, map)).toEqual({
       ok: true,
@@ -37,7 +37,7 @@ describe('remapMemoryUpdate', () => {
         { event: 'UPDATE', memoryId: REAL[2], shortId: '2', text: 'Melanie adopted two dogs, Buddy and Scout.' },
         { event: 'ADD', text: 'Melanie started pottery classes.' },
         { event: 'DELETE', memoryId: REAL[0], shortId: '0' },
-        { event: 'NONE', memoryId: REAL[1], shortId: '1' },
+        { event: 'NOOP', memoryId: REAL[1], shortId: '1' },
       ],
     });
   });
@@ -47,7 +47,7 @@ describe('remapMemoryUpdate', () => {
       [
         { id: '3', text: 'x', event: 'UPDATE' },
         { id: REAL[0]!, text: 'x', event: 'DELETE' },
-        { id: 'zero', text: 'x', event: 'NONE' },
+        { id: 'zero', text: 'x', event: 'NOOP' },
       ],
       map,
     );
@@ -56,7 +56,7 @@ describe('remapMemoryUpdate', () => {
       errors: [
         'entry 0 (UPDATE): id "3" is not one of the memories shown (the ids shown are "0" to "2")',
         `entry 1 (DELETE): id "${REAL[0]!}" is not one of the memories shown (the ids shown are "0" to "2"); use the short number shown before each memory`,
-        'entry 2 (NONE): id "zero" is not one of the memories shown (the ids shown are "0" to "2")',
+        'entry 2 (NOOP): id "zero" is not one of the memories shown (the ids shown are "0" to "2")',
       ],
     });
   });
@@ -70,7 +70,7 @@ describe('remapMemoryUpdate', () => {
 describe('inShortIds', () => {
   it("rewrites the bank's reasons in the model's terms", () => {
     const map = createShortIdMap(REAL);
-    expect(inShortIds(`memory ${REAL[1]} already says this; use NOOP`, map)).toBe('memory "1" already says this; use NONE');
+    expect(inShortIds(`memory ${REAL[1]} already says this; use NOOP`, map)).toBe('memory "1" already says this; use NOOP');
     expect(inShortIds(`memory ${REAL[0]} is already the target of operation 2`, map)).toBe('memory "0" is already the target of entry 2');
     expect(inShortIds('the batch has no operations', map)).toBe('the batch has no entries');
   });

@@ -35,7 +35,7 @@ export type RemappedEntry =
   | { event: 'ADD'; text: string }
   | { event: 'UPDATE'; memoryId: string; shortId: string; text: string }
   | { event: 'DELETE'; memoryId: string; shortId: string }
-  | { event: 'NONE'; memoryId: string; shortId: string };
+  | { event: 'NOOP'; memoryId: string; shortId: string };
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -57,7 +57,7 @@ export function remapMemoryUpdate(entries: readonly MemoryUpdateEntry[], map: Sh
     if (memoryId === undefined) {
       const label = `entry ${i} (${entry.event})`;
       if (map.shortIds.length === 0) {
-        errors.push(`${label}: no memories were shown, so there is nothing to ${entry.event === 'NONE' ? 'keep' : entry.event.toLowerCase()}; use ADD`);
+        errors.push(`${label}: no memories were shown, so there is nothing to ${entry.event === 'NOOP' ? 'keep' : entry.event.toLowerCase()}; use ADD`);
       } else {
         const hint = UUID_LIKE.test(entry.id) ? '; use the short number shown before each memory' : '';
         errors.push(`${label}: id ${describeValue(entry.id)} is not one of the memories shown (${shownRange(map)})${hint}`);
@@ -73,12 +73,12 @@ export function remapMemoryUpdate(entries: readonly MemoryUpdateEntry[], map: Sh
 
 /**
  * Rewrites a message about real ids (the bank's validation reasons) in the model's terms: each real id becomes
- * its short id, "operation" becomes "entry" and NOOP becomes NONE, so a retry prompt never shows a UUID.
+ * its short id and "operation" becomes "entry", so a retry prompt never shows a UUID.
  */
 export function inShortIds(message: string, map: ShortIdMap): string {
   let out = message;
   for (const realId of map.realIds) {
     if (out.includes(realId)) out = out.split(realId).join(`"${map.toShort(realId)!}"`);
   }
-  return out.replace(/\boperations?\b/g, (w) => w.replace('operation', 'entry').replace(/entrys$/, 'entries')).replace(/\bNOOP\b/g, 'NONE');
+  return out.replace(/\boperations?\b/g, (w) => w.replace('operation', 'entry').replace(/entrys$/, 'entries'));
 }

@@ -22,7 +22,7 @@ describe('checkJsonAgainstSchema', () => {
     expect(r.ok).toBe(false);
     expect(r.errors).toEqual([
       '/memory Array has too many items (2 > 1).',
-      '/memory/0/event Instance does not match any of ["ADD","UPDATE","DELETE","NONE"].',
+      '/memory/0/event Instance does not match any of ["ADD","UPDATE","DELETE","NOOP"].',
       '/memory/1 Instance does not have required property "text".',
       '/memory/1 Instance does not have required property "event".',
       '(root) Property "extra" does not match additional properties schema.',

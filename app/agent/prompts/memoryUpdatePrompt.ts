@@ -1,11 +1,12 @@
 /**
- * Prompt for the Memory Manager's decision: for each new fact, ADD / UPDATE / DELETE / NONE against the most
- * similar stored memories, in Memory-R1's output format `{"memory":[{"id","text","event"}]}`.
+ * Prompt for the Memory Manager's decision: for each new fact, ADD / UPDATE / DELETE / NOOP against the most
+ * similar stored memories, in Memory-R1's output format `{"memory":[{"id","text","event"}]}`. NOOP is Memory-R1's
+ * and the bank's word for "no change" (mem0's prompt says NONE); the model, the bank and the op stream share it.
  *
  * Written against mem0's known failure modes, each stated in the rules and shown in the example:
  * - an addition to a stored memory ("adopted Buddy", then "adopted Scout") is one merged UPDATE, not DELETE+ADD;
  * - a changed preference is an UPDATE, not a DELETE;
- * - a fact already stored is NONE, never a second ADD.
+ * - a fact already stored is NOOP, never a second ADD.
  * Memories are shown under short integer ids ("0", "1", …), never the bank's UUIDs: small models copy short
  * numbers reliably and cannot invent a plausible-looking UUID that happens to exist.
  *
@@ -21,10 +22,10 @@ import type { ChatMessage, JsonSchema } from '../../llm/types';
 import { promptLine } from './promptText';
 import { appendRejectionFeedback } from './rejectionFeedback';
 
-export const PROMPT_VERSION = 'memory-update-v1';
+export const PROMPT_VERSION = 'memory-update-v2';
 
 export const MAX_MEMORY_UPDATE_TEXT_LENGTH = 240;
-export const MEMORY_EVENTS = ['ADD', 'UPDATE', 'DELETE', 'NONE'] as const;
+export const MEMORY_EVENTS = ['ADD', 'UPDATE', 'DELETE', 'NOOP'] as const;
 export type MemoryEvent = (typeof MEMORY_EVENTS)[number];
 
 const SYSTEM = `You keep a memory bank up to date. You get the stored memories most like some new facts, each memory with a short number as its id, and the new facts.
@@ -32,7 +33,7 @@ Write one entry for each new fact, with one event:
 - ADD: no memory is about this. Give it a new id: the next number after the last memory.
 - UPDATE: a memory is about the same thing and the fact adds to it or changes it. Use that memory's id and write one text that keeps the old details and adds the new ones. A changed preference or plan is an UPDATE, not a DELETE.
 - DELETE: the fact shows that a memory is no longer true. Use that memory's id.
-- NONE: a memory already says this. Use that memory's id and copy its text. Never ADD what is already stored.
+- NOOP: a memory already says this. Use that memory's id and copy its text. Never ADD what is already stored.
 Reply with JSON only: {"memory":[{"id":"...","text":"...","event":"..."}]}`;
 
 const EXAMPLE_USER = `Memories:
@@ -45,7 +46,7 @@ New facts:
 - Alex lives in Denver.
 - Alex started pottery classes.`;
 
-const EXAMPLE_ASSISTANT = `{"memory":[{"id":"0","text":"Alex adopted two dogs, Buddy and Scout.","event":"UPDATE"},{"id":"1","text":"Alex used to like hiking but now prefers swimming.","event":"UPDATE"},{"id":"2","text":"Alex lives in Denver.","event":"NONE"},{"id":"3","text":"Alex started pottery classes.","event":"ADD"}]}`;
+const EXAMPLE_ASSISTANT = `{"memory":[{"id":"0","text":"Alex adopted two dogs, Buddy and Scout.","event":"UPDATE"},{"id":"1","text":"Alex used to like hiking but now prefers swimming.","event":"UPDATE"},{"id":"2","text":"Alex lives in Denver.","event":"NOOP"},{"id":"3","text":"Alex started pottery classes.","event":"ADD"}]}`;
 
 export interface MemoryUpdateInput {
   /** The candidates, in the order shown; memory i is shown under the id String(i). */

@@ -15,7 +15,7 @@ function stablePrefix(messages: ChatMessage[]): ChatMessage[] {
 
 describe('prompts', () => {
   it('are versioned', () => {
-    expect([FACT_VERSION, UPDATE_VERSION, ANSWER_VERSION]).toEqual(['fact-extraction-v1', 'memory-update-v1', 'answer-v2']);
+    expect([FACT_VERSION, UPDATE_VERSION, ANSWER_VERSION]).toEqual(['fact-extraction-v1', 'memory-update-v2', 'answer-v2']);
   });
 
   it('put everything stable first: only the last message changes between calls', () => {
@@ -73,11 +73,14 @@ describe('prompts', () => {
 
   it('bound the schemas: ids enumerated, entries and texts limited', async () => {
     const schema = memoryUpdateSchema(2, 3);
-    const ok = '{"memory":[{"id":"4","text":"a","event":"ADD"},{"id":"1","text":"b","event":"NONE"}]}';
+    const ok = '{"memory":[{"id":"4","text":"a","event":"ADD"},{"id":"1","text":"b","event":"NOOP"}]}';
     expect(await checkJsonAgainstSchema(ok, schema)).toMatchObject({ ok: true });
     expect((await checkJsonAgainstSchema('{"memory":[{"id":"5","text":"a","event":"ADD"}]}', schema)).ok).toBe(false);
-    const four = JSON.stringify({ memory: Array.from({ length: 4 }, () => ({ id: '0', text: 'a', event: 'NONE' })) });
+    const four = JSON.stringify({ memory: Array.from({ length: 4 }, () => ({ id: '0', text: 'a', event: 'NOOP' })) });
     expect((await checkJsonAgainstSchema(four, schema)).ok).toBe(false);
+    // One word for "no change" from the model to the bank: NOOP (mem0's NONE is not offered, so a grammar never emits it).
+    expect((await checkJsonAgainstSchema('{"memory":[{"id":"1","text":"b","event":"NONE"}]}', schema)).ok).toBe(false);
+    expect(JSON.stringify(buildMemoryUpdateMessages({ memories: ['m'], facts: ['f'] }))).not.toMatch(/\bNONE\b/);
     expect((await checkJsonAgainstSchema('{"memory_ids":["2"],"answer":"x"}', answerSchema(['0', '1'], 'chat'))).ok).toBe(false);
     expect(await checkJsonAgainstSchema('{"memory_ids":[],"answer":"x"}', answerSchema([], 'chat'))).toMatchObject({ ok: true });
   });

@@ -23,7 +23,7 @@ const EVENT_SET = new Set<string>(MEMORY_EVENTS);
 export type Entry = Record<string, unknown>;
 const word = fc.constantFrom('Melanie', 'likes', 'painting', 'with', 'her', 'kids', 'on', 'Sunday', 'camping', 'in', 'June', 'sold', 'blue', 'bike');
 const freshText = fc.array(word, { minLength: 1, maxLength: 8 }).map((ws) => `${ws.join(' ')}.`);
-const nonAddEvent = fc.constantFrom('UPDATE', 'DELETE', 'NONE');
+const nonAddEvent = fc.constantFrom('UPDATE', 'DELETE', 'NOOP');
 const notString = fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({}));
 /** A memory-update reply with these entries, as the model writes it. */
 export const json = (memory: unknown) => JSON.stringify({ memory });
@@ -101,7 +101,8 @@ export function malformedReplyArbitrary(shown: readonly string[]): fc.Arbitrary<
         text: freshText,
         event: fc.oneof(
           fc.string().filter((s) => !EVENT_SET.has(s)),
-          fc.constantFrom('add', 'Update', 'NOOP', 'MERGE'),
+          // NONE: mem0's word for NOOP, which a model trained on its prompt may write.
+          fc.constantFrom('add', 'Update', 'NONE', 'MERGE'),
           notString,
         ),
       }),
@@ -172,12 +173,12 @@ export function malformedReplyArbitrary(shown: readonly string[]): fc.Arbitrary<
     fc.tuple(fc.nat({ max: 2 }), fc.string({ maxLength: 3 }), fc.boolean()).map(([k, addId, shout]) => ({
       kind: 're-added stored fact',
       output: json([{ id: addId, text: shout ? ` ${shown[k]!.toUpperCase()}  ` : shown[k]!, event: 'ADD' }]),
-      reason: new RegExp(`memory "${k}" already says this; use NONE`),
+      reason: new RegExp(`memory "${k}" already says this; use NOOP`),
     })),
     fc.nat({ max: 2 }).map((k) => ({
       kind: 'UPDATE without change',
       output: json([{ id: String(k), text: shown[k]!, event: 'UPDATE' }]),
-      reason: new RegExp(`UPDATE leaves memory "${k}" unchanged; use NONE`),
+      reason: new RegExp(`UPDATE leaves memory "${k}" unchanged; use NOOP`),
     })),
   );
 }

@@ -9,7 +9,7 @@ export const MANAGER_PROBE_MESSAGES: ChatMessage[] = [
     role: 'system',
     content:
       'You are the memory manager. Compare the new fact with the existing memories and answer with JSON: ' +
-      '{"memory":[{"id":"<id>","text":"<memory text>","event":"ADD|UPDATE|DELETE|NONE"}]}.',
+      '{"memory":[{"id":"<id>","text":"<memory text>","event":"ADD|UPDATE|DELETE|NOOP"}]}.',
   },
   { role: 'user', content: 'Existing memories: [{"id":"0","text":"Lives in Berlin"}]\nNew fact: I moved to Paris.' },
 ];
