@@ -10,6 +10,8 @@ test('a chat turn produces visible memory operations, and a follow-up is answere
   await page.goto('/');
   await page.getByTestId('load-model').click();
   await expect(page.getByTestId('model-loaded')).toBeVisible({ timeout: 120_000 });
+  // The GGUF file was hashed after its download and held to the catalog's pin before wllama loaded it.
+  await expect(page.getByTestId('model-loaded')).toContainText('file sha256 matches the catalog');
   await page.getByTestId('load-embedder').click();
   await expect(page.getByTestId('embedder-loaded')).toBeVisible({ timeout: 120_000 });
 
