@@ -99,6 +99,7 @@ async function main() {
   ];
   console.log(`quant: long answer prompt, ${RUNS} round(s), ${os.availableParallelism()} cores, load ${load()}`);
 
+  const label = (c: Config) => `config=${c.name}/b${c.batch ?? 'default'}/u${c.ubatch ?? 'default'}`;
   const rates = new Map<Config, number[]>([[baseline, []], ...configs.map((c) => [c, []] as [Config, number[]])]);
   let promptTokens = 0;
   let threads = 0;
@@ -116,7 +117,10 @@ async function main() {
       );
       if (r.threads !== threads) throw new Error(`asked wllama for ${threads} threads, it runs ${r.threads} (cross-origin isolation missing?)`);
       promptTokens = r.promptTokens;
-      rates.get(c)!.push(r.promptTokens / (r.prefillMs / 1000));
+      const tokS = r.promptTokens / (r.prefillMs / 1000);
+      rates.get(c)!.push(tokS);
+      // Each measure as it comes: a run cut short (a slow, loaded machine) still leaves its figures.
+      console.log(`  ${label(c)}: ${tokS.toFixed(1)} tok/s prefill over ${r.promptTokens} tokens (load ${load()})`);
     };
     for (let round = 0; round < RUNS; round++) {
       await time(baseline);
@@ -129,7 +133,6 @@ async function main() {
 
   const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const base = median(rates.get(baseline)!);
-  const label = (c: Config) => `config=${c.name}/b${c.batch ?? 'default'}/u${c.ubatch ?? 'default'}`;
   for (const c of [baseline, ...configs]) {
     const tokS = median(rates.get(c)!);
     const runs = rates
