@@ -271,7 +271,7 @@ export class ChatSession {
     const models = this.requireModels();
     const { db } = this.bank;
     const old = await db.turns.get(assistantTurnId);
-    if (!old || old.role !== 'assistant') throw new Error('that answer no longer exists');
+    if (old?.role !== 'assistant') throw new Error('that answer no longer exists');
     const earlier = await db.turns.where('conversationId').equals(old.conversationId).sortBy('at');
     const question = earlier.filter((t) => t.role === 'user' && t.at <= old.at).at(-1);
     if (!question) throw new Error('there is no question before that answer');
