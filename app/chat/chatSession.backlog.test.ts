@@ -162,6 +162,44 @@ describe('ChatSession: the backlog survives a reload', () => {
     expect(await waitingTurns(a.db)).toEqual([]);
   });
 
+  it('an answer that starts while the manager is still taking its claim on a turn goes first', async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const inner = inProcessTurnClaims();
+    // A Web Lock is granted asynchronously; here the grant waits until the question's answer is on the engine.
+    const slowClaims: TurnClaims = {
+      claim: async (key) => {
+        await gate;
+        return inner.claim(key);
+      },
+    };
+    const page = await openPage(dbName(), slowClaims);
+    const questionCall = held();
+    const llm = page.loadModels({ answer: [answer('Noted.'), { hold: questionCall }], facts: [facts('The user likes green tea.'), facts()] });
+    const calls: { stage: string; whileAnswering: boolean }[] = [];
+    const complete = llm.complete.bind(llm);
+    llm.complete = (messages, options) => {
+      calls.push({ stage: options?.cacheKey ?? 'default', whileAnswering: page.session.snapshot().answering !== null });
+      return complete(messages, options);
+    };
+    const chat = await page.session.createConversation(NS);
+    await page.session.send(chat.id, 'I like green tea.');
+    const asking = page.session.send(chat.id, 'What tea do I like?');
+    await questionCall.started;
+    openGate();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    questionCall.release(answer('Green tea.'));
+    await asking;
+    await page.session.settled();
+    // No Memory Manager call was put on the engine while an answer was being written (it would have waited
+    // behind the manager's whole call on a real engine, or pushed the answer behind it).
+    expect(calls.filter((c) => c.stage === 'facts')).toEqual([
+      { stage: 'facts', whileAnswering: false },
+      { stage: 'facts', whileAnswering: false },
+    ]);
+    expect(await page.db.memories.count()).toBe(1);
+  });
+
   it('forgets the waiting turns when remembering is stopped', async () => {
     const name = dbName();
     const first = await openPage(name);

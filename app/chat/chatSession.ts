@@ -609,6 +609,9 @@ export class ChatSession {
         continue;
       }
       if (this.backlog[0] !== item || this.disposed) continue;
+      // A question asked while the claim was being granted found no manager call to cut off: it goes first, and
+      // the turn (claim kept) waits for its answer again.
+      if (this.state.answering !== null) continue;
       this.update({ remembering: { turnId: item.turn.id, text: item.turn.text, waitingForAnswer: false } });
       const controller = new AbortController();
       this.managerAbort = controller;
