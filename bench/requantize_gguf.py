@@ -12,44 +12,25 @@ usage: python bench/requantize_gguf.py <in.gguf> <Q4_0|Q5_0|Q5_1|Q8_0|F16> <out.
 import sys
 from pathlib import Path
 
-from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter, Keys
+from gguf import GGMLQuantizationType, GGUFReader
 from gguf.quants import dequantize, quantize
+
+# The GGUF copy with replaced tensors is train/'s (merge_lora_gguf.py uses it too).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "train"))
+from gguf_rewrite import rewrite_gguf  # noqa: E402
 
 TARGETS = {"Q4_0", "Q5_0", "Q5_1", "Q8_0", "F16"}
 
 
 def requantize(src: Path, target: str, out: Path) -> int:
-    if out.exists():
-        raise SystemExit(f"{out} exists: remove it or choose another name (nothing is overwritten)")
     qtype = GGMLQuantizationType[target]
-    reader = GGUFReader(str(src))
-    arch = reader.fields[Keys.General.ARCHITECTURE].contents()
-    writer = GGUFWriter(str(out), arch=arch)
-    for field in reader.fields.values():
-        if field.name == Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
-            continue
-        value_type = field.types[0]
-        sub_type = field.types[-1] if value_type == GGUFValueType.ARRAY else None
-        value = field.contents()
-        if field.name == Keys.General.NAME:
-            value = f"{value} (Q4_1 re-quantized to {target})"
-        writer.add_key_value(field.name, value, value_type, sub_type=sub_type)
-    tensors, changed = [], 0
-    for t in reader.tensors:
-        if t.tensor_type == GGMLQuantizationType.Q4_1:
-            data, dtype = quantize(dequantize(t.data, t.tensor_type), qtype), qtype
-            changed += 1
-        else:
-            data, dtype = t.data, t.tensor_type
-        writer.add_tensor_info(t.name, data.shape, data.dtype, data.nbytes, dtype)
-        tensors.append(data)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    for data in tensors:
-        writer.write_tensor_data(data, tensor_endianess=reader.endianess)
-    writer.close()
-    return changed
+
+    def requantized(t):
+        if t.tensor_type != GGMLQuantizationType.Q4_1:
+            return None
+        return quantize(dequantize(t.data, t.tensor_type), qtype), qtype
+
+    return rewrite_gguf(GGUFReader(str(src)), out, f" (Q4_1 re-quantized to {target})", requantized)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter, Keys
+from gguf import GGMLQuantizationType, GGUFReader, Keys
 from gguf.quants import dequantize, quantize
+from gguf_rewrite import rewrite_gguf
 from safetensors.numpy import load_file
 
 # PEFT module name → GGUF tensor name (llama architecture, as convert_hf_to_gguf.py maps them).
@@ -49,8 +50,6 @@ def lora_deltas(adapter: Path) -> dict:
 
 
 def merge(base: Path, adapter: Path, out: Path) -> int:
-    if out.exists():
-        raise SystemExit(f"{out} exists: remove it or choose another name (nothing is overwritten)")
     reader = GGUFReader(str(base))
     arch = reader.fields[Keys.General.ARCHITECTURE].contents()
     if arch != "llama":
@@ -63,40 +62,20 @@ def merge(base: Path, adapter: Path, out: Path) -> int:
     if missing:
         raise SystemExit(f"{base} has no tensor {missing[0]}: the adapter was trained on another model")
 
-    writer = GGUFWriter(str(out), arch=arch)
-    for field in reader.fields.values():
-        if field.name == Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
-            continue
-        value_type = field.types[0]
-        sub_type = field.types[-1] if value_type == GGUFValueType.ARRAY else None
-        value = field.contents()
-        if field.name == Keys.General.NAME:
-            value = f"{value} + LoRA {adapter.name}"
-        writer.add_key_value(field.name, value, value_type, sub_type=sub_type)
+    def merged(t):
+        if t.name not in deltas:
+            return None
+        w = dequantize(t.data, t.tensor_type).astype(np.float32)
+        delta = deltas[t.name]
+        if t.name.endswith("attn_q.weight"):
+            delta = llama_permute(delta, n_head, n_head)
+        elif t.name.endswith("attn_k.weight"):
+            delta = llama_permute(delta, n_head, n_head_kv)
+        if delta.shape != w.shape:
+            raise SystemExit(f"{t.name}: adapter delta {delta.shape} does not fit the model's {w.shape}")
+        return quantize(w + delta, GGMLQuantizationType.Q8_0), GGMLQuantizationType.Q8_0
 
-    tensors = []
-    for t in reader.tensors:
-        if t.name in deltas:
-            w = dequantize(t.data, t.tensor_type).astype(np.float32)
-            delta = deltas[t.name]
-            if t.name.endswith("attn_q.weight"):
-                delta = llama_permute(delta, n_head, n_head)
-            elif t.name.endswith("attn_k.weight"):
-                delta = llama_permute(delta, n_head, n_head_kv)
-            if delta.shape != w.shape:
-                raise SystemExit(f"{t.name}: adapter delta {delta.shape} does not fit the model's {w.shape}")
-            data, qtype = quantize(w + delta, GGMLQuantizationType.Q8_0), GGMLQuantizationType.Q8_0
-        else:
-            data, qtype = t.data, t.tensor_type
-        writer.add_tensor_info(t.name, data.shape, data.dtype, data.nbytes, qtype)
-        tensors.append(data)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    for data in tensors:
-        writer.write_tensor_data(data, tensor_endianess=reader.endianess)
-    writer.close()
-    return len(deltas)
+    return rewrite_gguf(reader, out, f" + LoRA {adapter.name}", merged)
 
 
 if __name__ == "__main__":
