@@ -15,7 +15,7 @@ import { MANUAL_PROPOSER } from '../memory/types';
 import { type EvalBank, openEvalBank } from './evalBank';
 import { selectQuestions } from './evalQuestions';
 import { readLocomoFixture } from './fixtures/locomoFixture';
-import { groupAdvantages, type RolloutRow, toJsonl } from './grpo';
+import { groupAdvantages, type RewardKind, type RolloutRow, toJsonl } from './grpo';
 import { tokenF1 } from './metrics';
 import { speakerNamespace } from './pipelines/speakerNamespaces';
 import { collectRollouts, memoryManagerRollout, type RolloutDeps } from './rollouts';
@@ -65,17 +65,22 @@ describe('GRPO rollouts on the real models', () => {
     await embedder?.dispose();
   });
 
-  it('samples G answers per question, rewards them by exact match and writes trainer-ready JSONL rows', { timeout: 240_000 }, async () => {
-    const collected = await collectRollouts({
+  /** One Answer Agent group (G = 2) for conv-30's first question, over the bank the first 2 turns built. */
+  const sampleFirstQuestion = async (reward?: RewardKind) =>
+    collectRollouts({
       conversations,
       policies: ['answer'],
       groupSize: 2,
       maxTurns: 2,
       limit: 1,
       perSpeakerK: 5,
+      ...(reward ? { reward } : {}),
       deps,
       bank: await openBank(),
     });
+
+  it('samples G answers per question, rewards them by exact match and writes trainer-ready JSONL rows', { timeout: 240_000 }, async () => {
+    const collected = await sampleFirstQuestion();
     expect(collected.groups).toHaveLength(1);
     const group = collected.groups[0]!;
     expect(group).toMatchObject({ groupId: 'answer-agent/conv-30/0', policy: 'answer-agent', groundTruth: '19 January, 2023', qaIndices: [0], temperature: 1 });
@@ -90,17 +95,7 @@ describe('GRPO rollouts on the real models', () => {
   });
 
   it('rewards with token F1 when asked, and says so in every row', { timeout: 240_000 }, async () => {
-    const collected = await collectRollouts({
-      conversations,
-      policies: ['answer'],
-      groupSize: 2,
-      maxTurns: 2,
-      limit: 1,
-      perSpeakerK: 5,
-      reward: 'token-f1',
-      deps,
-      bank: await openBank(),
-    });
+    const collected = await sampleFirstQuestion('token-f1');
     const group = collected.groups[0]!;
     expect(group.rewardKind).toBe('token-f1');
     for (const s of group.samples) expect(s.reward).toBe(tokenF1(s.detail!, group.groundTruth));
