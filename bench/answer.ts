@@ -7,7 +7,7 @@
  *   example, k = 60 as 30 per speaker in rank order; llama.cpp's prompt cache on, as the app had it, so only the
  *   fixed text is shared between questions);
  * - new: the Answer Agent as it is (compact listing, stable across questions, k = 60 as 30 per speaker, the latency
- *   budget off), on a freshly loaded engine.
+ *   budget off, the listing cap the wllama client's context share allows), on a freshly loaded engine.
  * The bank: LoCoMo's `observation` facts of one conversation (its authors' per-session facts), the stand-in for a
  * good Memory Manager's bank, in the real MemoryBank (fake-indexeddb in Node) with bge-small embeddings; retrieval
  * runs in Node, the model in the page. Evidence recall: the share of each question's evidence turns whose facts are
@@ -53,11 +53,15 @@ interface Measured {
   listed: number;
 }
 
-/** An LLMClient whose calls run in the page's wllama client; remembers the last call's time to first token. */
-function pageClient(page: Page): LLMClient & { lastTtftMs: number } {
+/**
+ * An LLMClient whose calls run in the page's wllama client, with its context share (the listing cap follows it as
+ * in the app); remembers the last call's time to first token.
+ */
+function pageClient(page: Page, promptContextTokens: number | undefined): LLMClient & { lastTtftMs: number } {
   const client = {
     engine: 'wllama' as const,
     modelId: 'SmolLM2-135M-Instruct-Q4_1',
+    ...(promptContextTokens !== undefined ? { promptContextTokens } : {}),
     lastTtftMs: NaN,
     async complete(messages: ChatMessage[], options: CompletionOptions) {
       const { onToken: _t, signal: _s, ...plain } = options;
@@ -108,10 +112,10 @@ async function main() {
     await page.waitForFunction(() => document.title === 'ready');
     const threads = await page.evaluate(() => navigator.hardwareConcurrency);
     const load = () =>
-      page.evaluate(([u, t]) => (globalThis as unknown as { benchLoad: (...a: unknown[]) => Promise<{ threads: number }> }).benchLoad(u, t), [
-        `/models/${TEST_CHAT_GGUF_RELATIVE_PATH}`,
-        threads,
-      ] as const);
+      page.evaluate(
+        ([u, t]) => (globalThis as unknown as { benchLoad: (...a: unknown[]) => Promise<{ threads: number; promptContextTokens?: number }> }).benchLoad(u, t),
+        [`/models/${TEST_CHAT_GGUF_RELATIVE_PATH}`, threads] as const,
+      );
     console.log(
       `answer: ${conv.sampleId}, ${conv.observations.length} observation facts, ${questions.length} questions, wllama ${threads} threads, max ${MAX_TOKENS} new tokens, ${os.availableParallelism()} cores, load ${os
         .loadavg()
@@ -119,8 +123,7 @@ async function main() {
         .join(' ')}`,
     );
 
-    const llm = pageClient(page);
-    await load();
+    const llm = pageClient(page, (await load()).promptContextTokens);
     const baseline: Measured[] = [];
     for (const q of questions) {
       const vector = await embedder.embed([q.question]);

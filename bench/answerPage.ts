@@ -8,10 +8,10 @@ export type PageCompletion = CompletionResult & { ttftMs: number };
 
 let client: WllamaClient | null = null;
 
-async function load(url: string, threads: number): Promise<{ threads: number; loadMs: number }> {
+async function load(url: string, threads: number): Promise<{ threads: number; loadMs: number; promptContextTokens: number | undefined }> {
   await client?.dispose();
   client = await createWllamaClient({ modelId: 'bench', url, threads, gpuLayers: 0 });
-  return { threads: client.threads, loadMs: client.loadMs };
+  return { threads: client.threads, loadMs: client.loadMs, promptContextTokens: client.promptContextTokens };
 }
 
 async function complete(messages: ChatMessage[], options: Omit<CompletionOptions, 'onToken' | 'signal'>): Promise<PageCompletion> {

@@ -7,7 +7,7 @@ import { createHashingEmbedder, hashingEmbedding } from '../embed/testing/hashin
 import { seedPrefillRate, writePrefillRate } from '../llm/prefillRate';
 import type { MemoryBank } from '../memory/memoryBank';
 import { MANUAL_PROPOSER } from '../memory/types';
-import { createAnswerAgent, memoryDate } from './answerAgent';
+import { createAnswerAgent, DEFAULT_MAX_LISTING_TOKENS, maxListingTokensFor, memoryDate } from './answerAgent';
 import { openAgentTestBank, seedMemories } from './testing/agentTestBank';
 import { createScriptedLlmClient } from './testing/scriptedLlmClient';
 
@@ -190,6 +190,28 @@ describe('Answer Agent: listing for the prompt cache and the latency budget', ()
     const [a, b] = llm.requests.map((r) => r.messages.at(-1)!.content);
     expect(listingOf(b!).startsWith(listingOf(a!))).toBe(true);
     for (const id of dana) expect(second.candidates.filter((c) => c.memory.id === id).length).toBeLessThanOrEqual(1);
+  });
+
+  it('sizes the listing to the context the engine gives the answer: a bank past the default cap is listed whole there', async () => {
+    await seedMany('user:dana', 250);
+    const ask = (llm: ReturnType<typeof createScriptedLlmClient>) =>
+      createAnswerAgent({ llm, embedder: createHashingEmbedder(), bank, latencyBudgetS: 0 }).answer({
+        question: 'When did Dana go hiking?',
+        namespaces: ['user:dana'],
+        mode: 'benchmark',
+        k: 8,
+      });
+    // An engine that says nothing is taken to have a 4,096-token context: the bank does not fit, the 8 retrieved are listed.
+    const small = await ask(createScriptedLlmClient([json]));
+    expect(small.candidates).toHaveLength(8);
+    // wllama's answer slot (8,192 shared with the manager's two prompts): the whole bank, so the next question only adds itself.
+    const large = await ask(Object.assign(createScriptedLlmClient([json]), { promptContextTokens: 5120 }));
+    expect(large.candidates).toHaveLength(250);
+    expect(large.considered.why).toMatch(/the whole bank fits/);
+    expect(maxListingTokensFor({})).toBe(DEFAULT_MAX_LISTING_TOKENS);
+    expect(DEFAULT_MAX_LISTING_TOKENS).toBe(3000);
+    expect(maxListingTokensFor({ promptContextTokens: 5120 })).toBe(4024);
+    expect(maxListingTokensFor({ promptContextTokens: 900 })).toBe(256);
   });
 
   it('does not carry over a memory that was changed or deleted since, nor one of another namespace', async () => {

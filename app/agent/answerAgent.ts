@@ -53,12 +53,28 @@ export interface AnswerAgentDeps {
    * eval runs Memory-R1's k as it is).
    */
   reuseAcrossQuestions?: boolean;
-  /** Estimated tokens the listing may take with carried-over memories or a whole bank (default 3000). */
+  /** Estimated tokens the listing may take with carried-over memories or a whole bank (default: `maxListingTokensFor`). */
   maxListingTokens?: number;
 }
 
 export const DEFAULT_LATENCY_BUDGET_S = 10;
-export const DEFAULT_MAX_LISTING_TOKENS = 3000;
+/**
+ * The answer prompt's fixed text, the question and the reply, with room to spare: the listing may fill the rest of
+ * what the engine gives one prompt (a 4,096-token context: 3,000).
+ */
+const ANSWER_PROMPT_RESERVE = 1096;
+/** A cap for engines with a small context: a few memories still fit. */
+const MIN_LISTING_TOKENS = 256;
+export const DEFAULT_MAX_LISTING_TOKENS = 4096 - ANSWER_PROMPT_RESERVE;
+
+/**
+ * The listing cap on this engine. A bigger cap lists more of the bank across questions, so fewer of a question's
+ * memories are new to the engine's cache (bench:answer measures the time to the first token).
+ */
+export function maxListingTokensFor(llm: Pick<LLMClient, 'promptContextTokens'>): number {
+  if (llm.promptContextTokens === undefined) return DEFAULT_MAX_LISTING_TOKENS;
+  return Math.max(llm.promptContextTokens - ANSWER_PROMPT_RESERVE, MIN_LISTING_TOKENS);
+}
 /** The budget never lists fewer than this many: the most the model may cite. */
 const MIN_LISTED = 5;
 
@@ -238,7 +254,7 @@ export function createAnswerAgent(deps: AnswerAgentDeps): AnswerAgent {
 
     const vector = deps.embedder ? await deps.embedder.embed([question]) : null;
     const reuse = deps.reuseAcrossQuestions ?? true;
-    const maxListingTokens = deps.maxListingTokens ?? DEFAULT_MAX_LISTING_TOKENS;
+    const maxListingTokens = deps.maxListingTokens ?? maxListingTokensFor(deps.llm);
     const k = request.k ?? DEFAULT_ANSWER_K;
     const wholeBank = reuse ? await bankThatFits(deps.bank, request.namespaces, maxListingTokens) : null;
     const retrieval = await retrieveForQuestion(deps.bank, question, vector, {

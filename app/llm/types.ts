@@ -69,6 +69,12 @@ export interface LLMClient {
    * time); the Answer Agent sizes its listing to a latency budget with it. Engines that do not measure omit it.
    */
   prefillTokensPerSecond?(): number | null;
+  /**
+   * Tokens one role's prompt and reply may fill on this engine while the other roles' prompts keep their cached
+   * prefixes (wllama's slots share one KV cache). The Answer Agent sizes its listing to it; an engine that leaves it
+   * out is taken to have a 4,096-token context.
+   */
+  readonly promptContextTokens?: number;
   complete(messages: ChatMessage[], options: CompletionOptions): Promise<CompletionResult>;
   dispose(): Promise<void>;
 }

@@ -40,10 +40,17 @@ export interface WllamaClient extends LLMClient {
 export const WLLAMA_SLOTS = 4;
 
 /**
- * The slots share one unified KV cache of this many tokens: the answer slot's listing (up to ~3,000 tokens, kept for
- * reuse across questions) and the manager's two prompts must fit in it together.
+ * The slots share one unified KV cache of this many tokens: the answer slot's prompt (its listing kept for reuse
+ * across questions) and the manager's two prompts must fit in it together.
  */
 export const DEFAULT_WLLAMA_CONTEXT = 8192;
+
+/**
+ * What the Memory Manager's two prompt families keep in that cache, with their replies and room to spare (its
+ * recorded fixtures: ~260 prompt tokens + 256 for the facts, ~450 + 400 for the update). The answer slot may fill
+ * the rest.
+ */
+const MANAGER_CONTEXT_RESERVE = 3072;
 
 /** Prompts read fresh in fewer tokens than this time too noisily to give a prefill rate. */
 const MIN_TIMED_PROMPT_TOKENS = 64;
@@ -161,6 +168,7 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     current = loadEngine(reload, replace);
     current.catch(() => {});
   };
+  const contextSize = options.contextSize ?? DEFAULT_WLLAMA_CONTEXT;
   const first = await loadEngine(options, replace);
   let current: Promise<Engine> = Promise.resolve(first);
 
@@ -232,6 +240,7 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
       return restarts;
     },
     prefillTokensPerSecond: () => prefillRate,
+    promptContextTokens: Math.max(contextSize - MANAGER_CONTEXT_RESERVE, Math.floor(contextSize / 2)),
     complete(messages, opts) {
       return queue.run(() => run(messages, opts));
     },
