@@ -28,6 +28,8 @@ interface Channel {
   sent: { message: RetrievalRequest; transferredBytesAfterPost: number[] }[];
   /** Sends a raw message from the page side, as a buggy or hostile page could. */
   raw(message: unknown, transfer?: Transferable[]): void;
+  /** How many of the host's replies have reached the page side (a reply is in flight until then). */
+  delivered(): number;
   close(): void;
 }
 
@@ -58,12 +60,15 @@ function channelWorker(): Channel {
       port2.close();
     },
   };
+  let delivered = 0;
+  port1.addEventListener('message', () => delivered++);
   port1.start();
   return {
     worker,
     responses,
     sent,
     raw: (message, transfer = []) => port1.postMessage(message, transfer),
+    delivered: () => delivered,
     close: () => worker.terminate(),
   };
 }
@@ -169,6 +174,12 @@ describe('retrieval client ↔ worker host over a MessageChannel', () => {
     expect(await nextResponse(c, 2)).toEqual({ type: 'error', id: 2, message: 'Malformed retrieval request (type search)' });
     c.raw('hello');
     expect(await nextResponse(c, 3)).toEqual({ type: 'error', id: null, message: 'Malformed retrieval request (type hello)' });
+    // That reply names no request, so a client fails whatever it has pending when it arrives: let it arrive before
+    // the client below sends anything on this channel.
+    await new Promise<void>((resolve) => {
+      const poll = () => (c.delivered() >= 3 ? resolve() : setTimeout(poll, 1));
+      poll();
+    });
 
     const client = await createRetrievalClient({ createWorker: () => c.worker });
     await client.bulkLoad(randomEntries(3, 20));
