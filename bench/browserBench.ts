@@ -14,6 +14,9 @@ export interface BrowserBench {
 }
 
 export async function openBrowserBench(options: { webgpu?: boolean } = {}): Promise<BrowserBench> {
+  // The app's loaders point at /models/, as in the e2e build: a bench that opens the app loads the test models from
+  // here, never from their remote hosts (unreachable on a closed network).
+  process.env.VITE_MODEL_BASE_URL = '/models/';
   const server = await createServer({
     configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),
     server: { port: 0, strictPort: false, hmr: false, watch: null },

@@ -23,9 +23,6 @@ const MESSAGES = [
 
 async function main() {
   assertTestModelsPresent();
-  // Models from the dev server's /models/, as in the e2e build (the panel's local-files button is folded away once
-  // a model is recommended, so clicking it found nothing and the model was fetched from its remote host).
-  process.env.VITE_MODEL_BASE_URL = '/models/';
   const bench = await openBrowserBench({ webgpu: true });
   const browser = bench.browser;
   const port = new URL(bench.origin).port;
