@@ -168,8 +168,9 @@ export async function createWllamaClient(options: WllamaClientOptions): Promise<
     current = loadEngine(reload, replace);
     current.catch(() => {});
   };
-  const contextSize = options.contextSize ?? DEFAULT_WLLAMA_CONTEXT;
   const first = await loadEngine(options, replace);
+  // The context llama.cpp was given, as it reports it.
+  const contextSize = first.wllama.getLoadedContextInfo().n_ctx;
   let current: Promise<Engine> = Promise.resolve(first);
 
   // wllama runs one llama.cpp server context; queue calls so an abort or error in one never tangles another.
