@@ -73,11 +73,17 @@ function channelWorker(): Channel {
   };
 }
 
-const nextResponse = (c: Channel, count: number) =>
-  new Promise<RetrievalResponse>((resolve) => {
-    const poll = () => (c.responses.length >= count ? resolve(c.responses[count - 1]!) : setTimeout(poll, 1));
+/** Resolves once `done()` holds, checked every millisecond. */
+const until = (done: () => boolean) =>
+  new Promise<void>((resolve) => {
+    const poll = () => (done() ? resolve() : setTimeout(poll, 1));
     poll();
   });
+
+const nextResponse = async (c: Channel, count: number): Promise<RetrievalResponse> => {
+  await until(() => c.responses.length >= count);
+  return c.responses[count - 1]!;
+};
 
 describe('retrieval client ↔ worker host over a MessageChannel', () => {
   const channels: Channel[] = [];
@@ -176,10 +182,7 @@ describe('retrieval client ↔ worker host over a MessageChannel', () => {
     expect(await nextResponse(c, 3)).toEqual({ type: 'error', id: null, message: 'Malformed retrieval request (type hello)' });
     // That reply names no request, so a client fails whatever it has pending when it arrives: let it arrive before
     // the client below sends anything on this channel.
-    await new Promise<void>((resolve) => {
-      const poll = () => (c.delivered() >= 3 ? resolve() : setTimeout(poll, 1));
-      poll();
-    });
+    await until(() => c.delivered() >= 3);
 
     const client = await createRetrievalClient({ createWorker: () => c.worker });
     await client.bulkLoad(randomEntries(3, 20));
